@@ -1,0 +1,100 @@
+# Thai government-services assistant: one entry point for setup, run, tests and benchmarks.
+# `make help` lists the targets. The same targets run on a laptop and in CI (.ci/run).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+PY310 ?= $(shell command -v python3.10 2>/dev/null)
+PY312 ?= $(shell command -v python3.12 2>/dev/null)
+ENGINE := .venv-engine
+APP := .venv
+ENGINE_PY := $(ENGINE)/bin/python
+APP_PY := $(APP)/bin/python
+RASA := $(ENGINE_PY) -m rasa
+
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 3
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PYTHONDONTWRITEBYTECODE := 1
+# endpoints.yml reads these; bot.stack sets real values when the product runs.
+export ACTION_PORT ?= 5055
+export ACTION_TOKEN ?= unused-outside-run
+export TRACKER_DIALECT ?= sqlite
+export TRACKER_DB ?= var/tracker.db
+
+# $(call need_python,VERSION,PATH,RUNTIME): stop with a clear message if PATH is not that Python.
+define need_python
+	@if [ -z "$(2)" ] || ! "$(2)" -c 'import sys; sys.exit(sys.version_info[:2] != tuple(map(int, "$(1)".split("."))))' 2>/dev/null; then \
+	  echo "error: Python $(1) is needed for the $(3) runtime but was not found."; \
+	  echo "       Install it (for example: pyenv install $(1), or apt-get install python$(1) python$(1)-venv)"; \
+	  echo "       or point make at it: make $(MAKECMDGOALS) PY$(subst .,,$(1))=/path/to/python$(1)"; \
+	  exit 1; \
+	fi
+endef
+
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(ENGINE)/.installed: requirements/engine.txt
+	$(call need_python,3.10,$(PY310),engine (Rasa 3.6))
+	@echo "setting up the engine runtime (Python 3.10, Rasa 3.6) in $(ENGINE)…"
+	@[ -x $(ENGINE_PY) ] || "$(PY310)" -m venv $(ENGINE)
+	@$(ENGINE_PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	@$(ENGINE_PY) -m pip install -q --disable-pip-version-check -r requirements/engine.txt
+	@touch $@
+
+$(APP)/.installed: requirements/app.txt
+	$(call need_python,3.12,$(PY312),app)
+	@echo "setting up the app runtime (Python 3.12) in $(APP)…"
+	@[ -x $(APP_PY) ] || "$(PY312)" -m venv $(APP)
+	@$(APP_PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	@$(APP_PY) -m pip install -q --disable-pip-version-check -r requirements/app.txt
+	@touch $@
+
+setup: $(ENGINE)/.installed $(APP)/.installed ## Create both virtual environments (idempotent)
+
+lock: ## Re-resolve requirements/*.in into the locked requirements/*.txt
+	$(call need_python,3.10,$(PY310),engine (Rasa 3.6))
+	$(call need_python,3.12,$(PY312),app)
+	@for rt in engine:$(PY310) app:$(PY312); do name=$${rt%%:*}; py=$${rt#*:}; \
+	  tmp=$$(mktemp -d); "$$py" -m venv $$tmp; $$tmp/bin/pip install -q -r requirements/$$name.in; \
+	  { echo "# Locked from requirements/$$name.in (pip freeze). Regenerate: make lock"; \
+	    $$tmp/bin/pip freeze --all --exclude pip --exclude setuptools --exclude wheel; } > requirements/$$name.txt; \
+	  rm -rf $$tmp; done
+
+train: $(ENGINE)/.installed ## Train the model if it is missing or stale (cached by hash)
+	@$(ENGINE_PY) -m bot.build
+
+validate: train ## Check training data and domain with `rasa data validate`
+	@$(RASA) data validate --domain $$($(ENGINE_PY) -m bot.build --show domain) \
+	  --data nlu_data --config config.yml --fail-on-warnings
+
+run: setup ## Run the product: engine, action server and web app on loopback (Ctrl-C stops)
+	@$(APP_PY) -m bot.run
+
+skills: $(APP)/.installed ## List the installed skills
+	@$(APP_PY) -m bot.registry
+
+lint: $(APP)/.installed ## Static checks (ruff)
+	@$(APP)/bin/ruff check bot actions skills tests bench geodata
+
+test-engine: train ## Engine-runtime tests: tokenizer, normaliser, held-out NLU scores
+	@$(ENGINE_PY) -m pytest -q tests/engine
+
+test-stories: train ## Rasa test stories for the core conversation
+	@$(RASA) test core --model $$($(ENGINE_PY) -m bot.build --show model) \
+	  --stories tests/stories --fail-on-prediction-errors --out var/results/stories
+
+test-app: setup train ## App-runtime tests, including the running product (system tests)
+	@$(APP_PY) -m pytest -q tests/app tests/system
+
+test: setup lint validate test-engine test-stories test-app ## Everything CI runs
+
+bench: setup train ## Benchmarks (figures printed; see bench/README.md)
+	@$(ENGINE_PY) bench/nlu_pipelines.py
+
+clean: ## Remove build output and local state (models, var/, venvs)
+	rm -rf models var .rasa results $(ENGINE) $(APP)
+
+.PHONY: help setup lock train validate run skills lint test-engine test-stories test-app test bench clean
