@@ -1,0 +1,68 @@
+"""Rasa component that makes sure a message about danger now is classified ``emergency``.
+
+Runs after the statistical intent classifier and before the FallbackClassifier. When
+``bot.emergency.triage`` finds a danger phrase it sets the intent to ``emergency`` with
+full confidence, unless the classifier is confident the message is a service question and
+nothing in it says the danger is happening now. A safety rule must not depend on how
+well a model generalised from a few hundred examples.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.emergency import is_urgent, triage
+
+EMERGENCY = "emergency"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class EmergencyOverride(GraphComponent):
+    """Deterministic override of the intent for danger-now messages."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        # Above this confidence a non-emergency prediction stands unless an urgency word is present.
+        return {"confident": 0.7}
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self._confident = float(config["confident"])
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> EmergencyOverride:
+        return cls(config)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            self._apply(message)
+        return messages
+
+    def _apply(self, message: Message) -> None:
+        text = message.get(TEXT)
+        if not isinstance(text, str) or text.startswith("/"):
+            return
+        if triage(text) is None:
+            return
+        predicted = message.get(INTENT) or {}
+        name, confidence = predicted.get("name"), predicted.get("confidence") or 0.0
+        if name == EMERGENCY:
+            return
+        if confidence >= self._confident and not is_urgent(text):
+            return
+        ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != EMERGENCY]
+        message.set(INTENT, {"name": EMERGENCY, "confidence": 1.0}, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [{"name": EMERGENCY, "confidence": 1.0}] + ranking,
+                    add_to_output=True)

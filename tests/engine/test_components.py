@@ -1,0 +1,64 @@
+"""The Rasa components: normaliser, tokenizer and emergency override on real Messages."""
+
+from __future__ import annotations
+
+import pytest
+from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu.emergency import EmergencyOverride
+from bot.nlu.normalizer import ThaiNormalizer
+from bot.nlu.tokenizer import ThaiTokenizer
+from bot.text import normalize
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("ขอบคุณครับบบบบ", "ขอบคุณครับ"),
+    ("ค่าาาาา", "ค่า"),
+    ("โทร ๑๙๑", "โทร 191"),
+    ("สวัส\u200bดี\ufeff", "สวัสดี"),
+    ("ดีมากๆๆๆ", "ดีมากๆ"),
+    ("  หลาย   ช่องว่าง ", "หลาย ช่องว่าง"),
+    ("ห้อง 555 ฮ่าๆ", "ห้อง 555 ฮ่าๆ"),  # digits are not collapsed
+    ("คุณ", "คุณ"),
+])
+def test_normalize(raw, expected):
+    assert normalize(raw) == expected
+
+
+def test_normalizer_rewrites_message_text():
+    message = Message({TEXT: "ช่วยด้วยยยย ๑๙๑"})
+    ThaiNormalizer.create({}, None, None, None).process([message])
+    assert message.get(TEXT) == "ช่วยด้วย 191"
+
+
+def test_tokenizer_component_offsets():
+    tokenizer = ThaiTokenizer.create({**ThaiTokenizer.get_default_config()}, None, None, None)
+    text = "อยู่บางพลัด รหัส BKT-0123 🙂"
+    message = Message({TEXT: text})
+    tokenizer.process([message])
+    tokens = message.get("text_tokens")
+    assert [t.text for t in tokens] == ["อยู่", "บางพลัด", "รหัส", "BKT-0123", "🙂"]
+    assert all(text[t.start:t.end] == t.text for t in tokens)
+
+
+def _classified(text, name, confidence):
+    message = Message({TEXT: text})
+    message.set(INTENT, {"name": name, "confidence": confidence})
+    EmergencyOverride.create(EmergencyOverride.get_default_config(), None, None, None).process(
+        [message])
+    return message.get(INTENT)["name"]
+
+
+def test_override_turns_danger_now_into_emergency():
+    assert _classified("ช่วยด้วย โดนปล้นอยู่ตอนนี้", "police_find_station", 0.9) == "emergency"
+    assert _classified("ไฟไหม้ห้องข้างๆ", "greet", 0.5) == "emergency"
+
+
+def test_override_respects_a_confident_service_question_without_urgency():
+    assert _classified("โดนปล้นเมื่อวาน แจ้งความที่ไหน", "police_find_station", 0.9) == \
+        "police_find_station"
+
+
+def test_override_leaves_ordinary_messages_alone():
+    assert _classified("ภาษีป้ายคิดยังไง", "signtax_calculate", 0.4) == "signtax_calculate"
