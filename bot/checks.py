@@ -1,0 +1,114 @@
+"""Project checks in the spirit of Home Assistant's hassfest, run by the test suite.
+
+* ``skill_import_problems``: a skill may import the standard library, its own package, the
+  shared kernel in ``bot`` and the skills it declares in ``dependencies``; never Rasa, rasa-sdk,
+  a channel or web module, or an undeclared skill.
+* ``action_name_problems``: every action name is defined once across ``actions/`` (rasa-sdk
+  lets a duplicate silently win) and follows ``action_<skill>_<verb>`` for skill actions.
+
+    python -m bot.checks
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from collections import Counter
+from pathlib import Path
+
+from bot.registry import SKILLS_DIR, discover
+
+ROOT = SKILLS_DIR.parent
+ACTIONS_DIR = ROOT / "actions"
+# The shared kernel a skill may use.
+KERNEL = {"bot.text", "bot.gazetteer", "bot.db", "bot.geo", "bot.hotlines", "bot.privacy"}
+# Never from a skill: the engine, the SDK, the web/channel layer, the actions.
+FORBIDDEN = ("rasa", "rasa_sdk", "sanic", "aiohttp", "linebot", "fbmessenger", "bot.web",
+             "bot.channels", "bot.engine", "bot.nlu", "bot.engine_client", "actions")
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, a.name) for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:  # relative import: inside the skill's own package
+                continue
+            base = node.module or ""
+            found.append((node.lineno, base))
+            # "from bot import text" names bot.text
+            if base in ("bot", "skills"):
+                found += [(node.lineno, f"{base}.{a.name}") for a in node.names]
+    return found
+
+
+def _is(module: str, prefix: str) -> bool:
+    return module == prefix or module.startswith(prefix + ".")
+
+
+def skill_import_problems(skills_dir: Path = SKILLS_DIR) -> list[str]:
+    """Import-rule violations of every skill under ``skills_dir``, as readable lines."""
+    problems = []
+    stdlib = sys.stdlib_module_names
+    for skill in discover(skills_dir):
+        allowed_skills = {skill.id, *skill.dependencies}
+        requirements = {r.split("=")[0].split("<")[0].split(">")[0].strip().lower().replace("-", "_")
+                        for r in skill.requirements}
+        for path in sorted(skill.path.rglob("*.py")):
+            rel = path.relative_to(skills_dir.parent)
+            for line, module in _imports(path):
+                top = module.split(".")[0]
+                where = f"{rel}:{line}: {skill.id} imports {module}"
+                if any(_is(module, f) for f in FORBIDDEN):
+                    problems.append(f"{where} (skills never import the engine, SDK or channels)")
+                elif top == "skills":
+                    other = module.split(".")[1] if "." in module else ""
+                    if other and other not in allowed_skills:
+                        problems.append(f"{where} (not in the manifest's dependencies)")
+                elif top == "bot":
+                    if module != "bot" and not any(_is(module, k) for k in KERNEL):
+                        problems.append(f"{where} (only the shared kernel {sorted(KERNEL)})")
+                elif top not in stdlib and top.lower() not in requirements and top != "__future__":
+                    problems.append(f"{where} (not in the manifest's requirements)")
+    return problems
+
+
+def defined_actions(actions_dir: Path = ACTIONS_DIR) -> list[tuple[str, str]]:
+    """``(action name, file:line)`` for every ``name()`` returning a constant in actions/."""
+    found = []
+    for path in sorted(actions_dir.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for cls in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)):
+            for fn in cls.body:
+                if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and fn.name == "name":
+                    for ret in (n for n in ast.walk(fn) if isinstance(n, ast.Return)):
+                        if isinstance(ret.value, ast.Constant) and isinstance(ret.value.value, str):
+                            found.append((ret.value.value, f"{path.name}:{ret.lineno}"))
+    return found
+
+
+def action_name_problems(actions_dir: Path = ACTIONS_DIR, skills_dir: Path = SKILLS_DIR) -> list[str]:
+    """Duplicate action names, and skill actions declared in a manifest but not defined."""
+    actions = defined_actions(actions_dir)
+    counts = Counter(name for name, _ in actions)
+    problems = [f"action {name!r} is defined {n} times: "
+                + ", ".join(w for a, w in actions if a == name)
+                for name, n in counts.items() if n > 1]
+    for skill in discover(skills_dir):
+        problems += [f"skill {skill.id!r} declares {a!r} but no action defines it"
+                     for a in skill.actions if a not in counts]
+    return problems
+
+
+def main() -> int:
+    problems = skill_import_problems() + action_name_problems()
+    for p in problems:
+        print(p)
+    print(f"{len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""Skill registry: discovers the skill plugins under ``skills/`` from their manifests.
+
+A skill is a package ``skills/<id>/`` with a ``manifest.json`` (see ``Manifest``). Adding
+a skill means adding its folders (``skills/<id>/``, ``nlu_data/<id>/``, ``actions/<id>.py``,
+``tests/skills/<id>/``); nothing here changes. List the installed skills with::
+
+    python -m bot.registry
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+SKILLS_DIR = Path(__file__).resolve().parent.parent / "skills"
+STATUSES = ("preparing", "ready")
+_ID = re.compile(r"^[a-z][a-z0-9]{1,30}$")
+
+
+class ManifestError(ValueError):
+    """A skill manifest is missing, malformed or inconsistent."""
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What a skill declares about itself."""
+
+    id: str
+    name_th: str
+    name_en: str
+    menu_th: str
+    menu_order: int
+    status: str
+    entry_intent: str
+    intents: tuple[str, ...]
+    actions: tuple[str, ...]
+    hotlines: tuple[str, ...]
+    dependencies: tuple[str, ...] = ()
+    requirements: tuple[str, ...] = ()
+    personal_data: bool = False
+    path: Path = field(default=SKILLS_DIR, compare=False)
+
+    @property
+    def ready(self) -> bool:
+        return self.status == "ready"
+
+
+def _load(path: Path) -> Manifest:
+    folder = path.parent.name
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ManifestError(f"{path}: cannot read manifest: {exc}") from exc
+    try:
+        m = Manifest(
+            id=raw["id"], name_th=raw["name_th"], name_en=raw["name_en"],
+            menu_th=raw["menu_th"], menu_order=int(raw["menu_order"]), status=raw["status"],
+            entry_intent=raw["entry_intent"], intents=tuple(raw["intents"]),
+            actions=tuple(raw.get("actions", ())), hotlines=tuple(raw.get("hotlines", ())),
+            dependencies=tuple(raw.get("dependencies", ())),
+            requirements=tuple(raw.get("requirements", ())),
+            personal_data=bool(raw.get("personal_data", False)), path=path.parent,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ManifestError(f"{path}: missing or invalid field: {exc}") from exc
+    problems = []
+    if m.id != folder or not _ID.match(m.id):
+        problems.append(f"id {m.id!r} must be lower-case and equal the folder name {folder!r}")
+    if m.status not in STATUSES:
+        problems.append(f"status must be one of {STATUSES}")
+    if m.entry_intent not in m.intents:
+        problems.append("entry_intent must be one of the skill's intents")
+    problems += [f"intent {i!r} must start with '{m.id}_'" for i in m.intents
+                 if not i.startswith(m.id + "_")]
+    problems += [f"action {a!r} must start with 'action_{m.id}_'" for a in m.actions
+                 if not a.startswith(f"action_{m.id}_")]
+    if problems:
+        raise ManifestError(f"{path}: " + "; ".join(problems))
+    return m
+
+
+@lru_cache(maxsize=4)
+def discover(skills_dir: Path = SKILLS_DIR) -> tuple[Manifest, ...]:
+    """All skills under ``skills_dir``, in menu order. Raises ``ManifestError`` on a bad one."""
+    manifests = [_load(p) for p in sorted(skills_dir.glob("*/manifest.json"))]
+    ids = {m.id for m in manifests}
+    for m in manifests:
+        unknown = set(m.dependencies) - ids
+        if unknown:
+            raise ManifestError(f"skill {m.id!r} depends on unknown skills {sorted(unknown)}")
+    return tuple(sorted(manifests, key=lambda m: (m.menu_order, m.id)))
+
+
+def skill_for_intent(intent: str, skills_dir: Path = SKILLS_DIR) -> Manifest | None:
+    """The skill that owns ``intent``, or ``None`` for core intents such as ``greet``."""
+    for m in discover(skills_dir):
+        if intent in m.intents:
+            return m
+    return None
+
+
+def get(skill_id: str, skills_dir: Path = SKILLS_DIR) -> Manifest | None:
+    """The skill with this id, or ``None``."""
+    return next((m for m in discover(skills_dir) if m.id == skill_id), None)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the installed skills as a table."""
+    try:
+        skills = discover()
+    except ManifestError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"{'#':>2}  {'id':<10} {'status':<10} {'hotlines':<12} name")
+    for m in skills:
+        print(f"{m.menu_order:>2}  {m.id:<10} {m.status:<10} {','.join(m.hotlines):<12} "
+              f"{m.name_th} ({m.name_en})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
