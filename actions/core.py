@@ -1,0 +1,158 @@
+"""Core actions: menu, emergency, human handoff, shared location, services not yet built."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from rasa_sdk.events import SlotSet
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from actions.base import SafeAction, channel_of, response_text, settings
+from bot import hotlines, registry
+from bot.db import session_factory
+from bot.emergency import plea, triage
+from bot.models import HandoffRequest
+
+HANDOFF_CONTEXT_MESSAGES = 5
+
+
+def menu_message(domain: dict[str, Any], intro: str = "utter_menu_intro") -> dict[str, Any]:
+    """The numbered menu of services as one message: full text plus matching buttons."""
+    skills = registry.discover()
+    lines = [response_text(domain, intro)]
+    lines += [f"{i}. {m.name_th}: {m.menu_th}" for i, m in enumerate(skills, start=1)]
+    buttons = [{"title": m.name_th, "payload": f"/{m.entry_intent}"} for m in skills]
+    return {"text": "\n".join(lines), "buttons": buttons}
+
+
+def preparing_message(domain: dict[str, Any], skill: registry.Manifest) -> str:
+    return response_text(domain, "utter_service_preparing", skill_name=skill.name_th,
+                         hotlines=hotlines.describe(skill.hotlines))
+
+
+class ActionShowMenu(SafeAction):
+    """Shows the six services as a numbered list (typing the number works too)."""
+
+    def name(self) -> str:
+        return "action_show_menu"
+
+    async def act(self, dispatcher, tracker, domain):
+        dispatcher.utter_message(**menu_message(domain))
+        return []
+
+
+class ActionEmergency(SafeAction):
+    """Danger now: the matching hotline first, then any others, then what to do next."""
+
+    def name(self) -> str:
+        return "action_emergency"
+
+    async def act(self, dispatcher, tracker, domain):
+        found = triage(tracker.latest_message.get("text") or "") or plea()
+        first, *also = found.calls
+        dispatcher.utter_message(response="utter_emergency_first", hotline=first.hotline,
+                                 hotline_name=hotlines.name(first.hotline))
+        for call in also:
+            dispatcher.utter_message(response="utter_emergency_also", hotline=call.hotline,
+                                     hotline_name=hotlines.name(call.hotline), label=call.label_th)
+        dispatcher.utter_message(response="utter_emergency_after")
+        return []
+
+
+class ActionHumanHandoff(SafeAction):
+    """Records a request to talk to a person; asking again returns the same open case."""
+
+    def name(self) -> str:
+        return "action_human_handoff"
+
+    async def act(self, dispatcher, tracker, domain):
+        sender = tracker.sender_id
+        texts = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
+        context = "\n".join(t for t in texts[-HANDOFF_CONTEXT_MESSAGES:] if t)
+        factory = session_factory(settings().database_url)
+        try:
+            with factory.begin() as session:
+                case = _open_case(session, sender)
+                existed = case is not None
+                if case is None:
+                    case = HandoffRequest(sender_id=sender, channel=channel_of(sender),
+                                          context=context)
+                    session.add(case)
+                    session.flush()
+                number = case.case_number
+        except IntegrityError:  # a concurrent request opened it first
+            with factory.begin() as session:
+                number, existed = _open_case(session, sender).case_number, True
+        template = "utter_handoff_existing" if existed else "utter_handoff_recorded"
+        dispatcher.utter_message(response=template, case_number=number)
+        return [SlotSet("handoff_case", number)]
+
+
+def _open_case(session, sender: str) -> HandoffRequest | None:
+    return session.scalars(select(HandoffRequest).where(
+        HandoffRequest.sender_id == sender, HandoffRequest.status == "open")).first()
+
+
+def parse_coordinates(entities: list[dict[str, Any]]) -> tuple[float, float] | str:
+    """``(lat, lon)`` from the message's entities, or the Thai reason they are unusable."""
+    values = {e.get("entity"): e.get("value") for e in entities}
+    if "latitude" not in values and "longitude" not in values:
+        return "missing"
+    try:
+        lat, lon = values["latitude"], values["longitude"]
+        if isinstance(lat, bool) or isinstance(lon, bool):
+            raise TypeError
+        lat, lon = float(lat), float(lon)
+    except (KeyError, TypeError, ValueError):
+        return "ต้องมีทั้งละติจูดและลองจิจูดเป็นตัวเลข"
+    if not (math.isfinite(lat) and math.isfinite(lon)):
+        return "พิกัดต้องเป็นตัวเลขจริง"
+    if not -90 <= lat <= 90:
+        return "ละติจูดต้องอยู่ระหว่าง -90 ถึง 90"
+    if not -180 <= lon <= 180:
+        return "ลองจิจูดต้องอยู่ระหว่าง -180 ถึง 180"
+    return lat, lon
+
+
+class ActionHandleLocation(SafeAction):
+    """A shared location, in any state: validated, kept in slots, passed to the active skill."""
+
+    def name(self) -> str:
+        return "action_handle_location"
+
+    async def act(self, dispatcher, tracker, domain):
+        parsed = parse_coordinates(tracker.latest_message.get("entities") or [])
+        if parsed == "missing":
+            dispatcher.utter_message(response="utter_location_missing")
+            return []
+        if isinstance(parsed, str):
+            dispatcher.utter_message(response="utter_location_invalid", reason=parsed)
+            return [SlotSet("latitude", None), SlotSet("longitude", None)]
+        lat, lon = parsed
+        dispatcher.utter_message(response="utter_location_received",
+                                 latitude=f"{lat:.5f}", longitude=f"{lon:.5f}")
+        skill = registry.get(tracker.get_slot("active_skill") or "")
+        if skill is not None and not skill.ready:
+            dispatcher.utter_message(text=preparing_message(domain, skill))
+        else:
+            dispatcher.utter_message(**menu_message(domain, intro="utter_location_which_service"))
+        return [SlotSet("latitude", lat), SlotSet("longitude", lon)]
+
+
+class ActionServicePreparing(SafeAction):
+    """A skill not built yet: says so honestly, with the hotline that serves people today."""
+
+    def name(self) -> str:
+        return "action_service_preparing"
+
+    async def act(self, dispatcher, tracker, domain):
+        intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+        skill = registry.skill_for_intent(intent) or registry.get(
+            tracker.get_slot("active_skill") or "")
+        if skill is None:
+            dispatcher.utter_message(**menu_message(domain))
+            return []
+        dispatcher.utter_message(text=preparing_message(domain, skill))
+        return [SlotSet("active_skill", skill.id)]

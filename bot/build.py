@@ -1,0 +1,143 @@
+"""Build the engine's model: merged domain, held-out NLU split, training (cached by hash).
+
+Runs in the engine runtime (Python 3.10, Rasa 3.6)::
+
+    python -m bot.build [--config config.yml] [--force]
+
+The model is named after a hash of everything that shapes it (config, domain, training
+data, the Thai NLU code and gazetteer, engine requirements), so an unchanged project never
+trains twice and a changed one never uses a stale model. A fixed, stratified fraction of
+the NLU examples is held out and never trained on; tests score the model on it.
+Writes ``var/build/<config>.json`` describing the result for the run and test commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TRAIN_FRACTION = 0.8
+SPLIT_SEED = 42
+# Everything whose change must produce a new model.
+INPUTS = ("domain.yml", "nlu_data", "bot/nlu", "bot/text.py", "bot/gazetteer.py",
+          "geodata/gazetteer.csv", "requirements/engine.txt", "bot/build.py")
+
+
+def _files(paths: list[Path]) -> list[Path]:
+    out = []
+    for p in paths:
+        if p.is_dir():
+            out += sorted(f for f in p.rglob("*") if f.is_file() and "__pycache__" not in f.parts)
+        elif p.is_file():
+            out.append(p)
+    return out
+
+
+def fingerprint(config: Path) -> str:
+    """Hash of the config and every input that shapes the model."""
+    h = hashlib.sha256()
+    h.update(f"split={TRAIN_FRACTION},{SPLIT_SEED}".encode())
+    for f in _files([config] + [ROOT / p for p in INPUTS]):
+        h.update(str(f.relative_to(ROOT) if f.is_relative_to(ROOT) else f).encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def domain_files() -> list[Path]:
+    """The core domain and every skill's fragment (``nlu_data/<skill>/domain.yml``)."""
+    return [ROOT / "domain.yml"] + sorted((ROOT / "nlu_data").glob("*/domain.yml"))
+
+
+def prepare(config: Path, build_dir: Path) -> dict:
+    """Write the merged domain and the train/held-out split; return their paths."""
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
+    from rasa.shared.data import get_data_files, is_nlu_file
+    from rasa.shared.nlu.training_data.loading import load_data
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    build_dir.mkdir(parents=True, exist_ok=True)
+    domain = Domain.load([str(p) for p in domain_files()])
+    domain_path = build_dir / "domain.yml"
+    domain.persist(str(domain_path))
+
+    data_dir = str(ROOT / "nlu_data")
+    nlu_files = sorted(get_data_files([data_dir], is_nlu_file))
+    story_files = sorted(get_data_files([data_dir], YAMLStoryReader.is_stories_file))
+    data = TrainingData().merge(*[load_data(f) for f in nlu_files])
+    train, heldout = data.train_test_split(TRAIN_FRACTION, random_seed=SPLIT_SEED)
+    train_path, heldout_path = build_dir / "nlu_train.yml", build_dir / "nlu_heldout.yml"
+    train_path.write_text(train.nlu_as_yaml(), encoding="utf-8")
+    heldout_path.write_text(heldout.nlu_as_yaml(), encoding="utf-8")
+    return {
+        "domain": str(domain_path),
+        "nlu_train": str(train_path),
+        "nlu_heldout": str(heldout_path),
+        "stories": story_files,
+        "training_files": [str(train_path)] + story_files,
+        "examples": {"train": len(train.nlu_examples), "heldout": len(heldout.nlu_examples)},
+    }
+
+
+def build(config: Path, force: bool = False, models_dir: Path | None = None) -> dict:
+    """Prepare and, when needed, train; return the build description."""
+    os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    models_dir = models_dir or ROOT / "models"
+    digest = fingerprint(config)
+    name = f"{config.stem}-{digest}"
+    build_dir = ROOT / "var" / "build" / name
+    info = prepare(config, build_dir)
+    model = models_dir / f"{name}.tar.gz"
+    info.update(config=str(config), model=str(model), trained=False, train_seconds=None)
+    timing = model.with_suffix("").with_suffix(".json")
+    if force or not model.exists():
+        from rasa.api import train
+        from rasa.utils.common import configure_logging_and_warnings
+        from rasa.utils.log_utils import configure_structlog
+
+        configure_logging_and_warnings(logging.WARNING)
+        configure_structlog(logging.WARNING)
+
+        started = time.perf_counter()
+        result = train(domain=info["domain"], config=str(config),
+                       training_files=info["training_files"], output=str(models_dir),
+                       fixed_model_name=name, force_training=True)
+        if result.code != 0 or not model.exists():
+            raise SystemExit(f"training failed (code {result.code})")
+        info.update(trained=True, train_seconds=round(time.perf_counter() - started, 1))
+        timing.write_text(json.dumps({"train_seconds": info["train_seconds"]}), encoding="utf-8")
+    elif timing.exists():
+        info["last_train_seconds"] = json.loads(timing.read_text())["train_seconds"]
+    (ROOT / "var" / "build" / f"{config.stem}.json").write_text(
+        json.dumps(info, indent=2, ensure_ascii=False), encoding="utf-8")
+    return info
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Build the engine model (cached by hash).")
+    parser.add_argument("--config", type=Path, default=ROOT / "config.yml")
+    parser.add_argument("--force", action="store_true", help="train even if the model exists")
+    parser.add_argument("--show", metavar="FIELD",
+                        help="print one field of the last build (model, domain, nlu_heldout…)")
+    args = parser.parse_args(argv)
+    if args.show:
+        info_path = ROOT / "var" / "build" / f"{args.config.stem}.json"
+        print(json.loads(info_path.read_text(encoding="utf-8"))[args.show])
+        return 0
+    info = build(args.config.resolve(), force=args.force)
+    state = f"trained in {info['train_seconds']} s" if info["trained"] else "up to date"
+    print(f"model {info['model']} ({state}; {info['examples']['train']} training and "
+          f"{info['examples']['heldout']} held-out NLU examples)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    sys.exit(main())
