@@ -1,0 +1,151 @@
+"""Start and stop the product's processes: action server, Rasa engine, app web server.
+
+Used by the run command (``bot.run``) and by the system tests, so tests exercise the same
+processes, flags and configuration a user gets.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ENGINE_PYTHON = ROOT / ".venv-engine" / "bin" / "python"
+APP_PYTHON = ROOT / ".venv" / "bin" / "python"
+ENGINE_ENV = {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3",
+              "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "PYTHONUNBUFFERED": "1"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def build_model(config: Path = ROOT / "config.yml") -> Path:
+    """Train the model if it is missing or stale (engine runtime); return its path."""
+    env = {**os.environ, **ENGINE_ENV}
+    subprocess.run([str(ENGINE_PYTHON), "-m", "bot.build", "--config", str(config)],
+                   cwd=ROOT, env=env, check=True)
+    info = json.loads((ROOT / "var" / "build" / f"{config.stem}.json").read_text())
+    return Path(info["model"])
+
+
+@dataclass
+class Stack:
+    """The three processes and the environment they share."""
+
+    model: Path
+    var_dir: Path = ROOT / "var"
+    app_port: int = 8080
+    engine_port: int = 5005
+    action_port: int = 5055
+    host: str = "127.0.0.1"
+    log_dir: Path | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        base = {
+            "VAR_DIR": str(self.var_dir),
+            "ENGINE_TOKEN": os.environ.get("ENGINE_TOKEN") or secrets.token_urlsafe(24),
+            "ACTION_TOKEN": os.environ.get("ACTION_TOKEN") or secrets.token_urlsafe(24),
+            "APP_HOST": self.host, "APP_PORT": str(self.app_port),
+            "ACTION_HOST": "127.0.0.1", "ACTION_PORT": str(self.action_port),
+            "ENGINE_URL": f"http://127.0.0.1:{self.engine_port}",
+            "TRACKER_DIALECT": os.environ.get("TRACKER_DIALECT", "sqlite"),
+            "TRACKER_DB": os.environ.get("TRACKER_DB", str(self.var_dir / "tracker.db")),
+        }
+        self.env = {**os.environ, **base, **self.env}
+
+    @property
+    def urls(self) -> dict[str, str]:
+        return {"web chat": f"http://{self.host}:{self.app_port}/",
+                "engine (token required)": f"http://127.0.0.1:{self.engine_port}/",
+                "action server (token required)": f"http://127.0.0.1:{self.action_port}/"}
+
+    def _spawn(self, name: str, cmd: list[str], extra_env: dict[str, str] | None = None) -> None:
+        out = None
+        if self.log_dir is not None:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            out = open(self.log_dir / f"{name}.log", "ab")
+        self.procs[name] = subprocess.Popen(
+            cmd, cwd=ROOT, env={**self.env, **(extra_env or {})}, stdout=out,
+            stderr=subprocess.STDOUT if out else None, start_new_session=True)
+
+    def start_actions(self) -> None:
+        self._spawn("actions", [str(APP_PYTHON), "-m", "bot.action_server"])
+
+    def start_engine(self) -> None:
+        self._spawn("engine", [
+            str(ENGINE_PYTHON), "-m", "rasa", "run", "--model", str(self.model),
+            "--enable-api", "--auth-token", self.env["ENGINE_TOKEN"],
+            "--interface", "127.0.0.1", "--port", str(self.engine_port),
+            "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+        ], ENGINE_ENV)
+
+    def start_web(self) -> None:
+        self._spawn("web", [str(APP_PYTHON), "-m", "bot.web"])
+
+    def wait_ready(self, timeout: float = 240.0) -> None:
+        """Block until every process answers its health check; raise if one dies."""
+        checks = {
+            "actions": f"http://127.0.0.1:{self.action_port}/health",
+            "engine": f"http://127.0.0.1:{self.engine_port}/status?token={self.env['ENGINE_TOKEN']}",
+            "web": f"http://{self.host}:{self.app_port}/healthz",
+        }
+        deadline = time.monotonic() + timeout
+        pending = {n: u for n, u in checks.items() if n in self.procs}
+        while pending:
+            for name, url in list(pending.items()):
+                if self.procs[name].poll() is not None:
+                    raise RuntimeError(f"{name} exited with code {self.procs[name].returncode}")
+                try:
+                    with urllib.request.urlopen(url, timeout=2) as resp:
+                        if resp.status == 200:
+                            del pending[name]
+                except (urllib.error.URLError, OSError):
+                    pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"not ready after {timeout:.0f} s: {', '.join(pending)}")
+            if pending:
+                time.sleep(0.5)
+
+    def start(self, web: bool = True) -> None:
+        subprocess.run([str(APP_PYTHON), "-m", "bot.db", "upgrade"], cwd=ROOT, env=self.env,
+                       check=True, stdout=subprocess.DEVNULL)
+        self.start_actions()
+        self.start_engine()
+        if web:
+            self.start_web()
+        self.wait_ready()
+
+    def stop_one(self, name: str, grace: float = 15.0) -> None:
+        proc = self.procs.pop(name, None)
+        if proc is None or proc.poll() is not None:
+            return
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+    def stop(self) -> None:
+        for name in ("web", "engine", "actions"):
+            self.stop_one(name)
+
+    def restart_engine(self) -> None:
+        self.stop_one("engine")
+        self.start_engine()
+        self.wait_ready()

@@ -1,0 +1,76 @@
+"""The app web server (aiohttp): web chat page, chat API, health.
+
+    python -m bot.web          # listens on APP_HOST:APP_PORT (127.0.0.1:8080)
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+
+from bot.engine_client import EngineClient
+from bot.settings import Settings
+from bot.web import chat
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).resolve().parent / "static"
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+                               "frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Permissions-Policy": "geolocation=(self), camera=(), microphone=()",
+}
+HTTP_REASONS = {
+    404: "ไม่พบหน้าหรือบริการที่ขอ",
+    405: "ใช้วิธีส่งข้อมูล (HTTP method) นี้กับที่อยู่นี้ไม่ได้",
+    413: chat.REASONS["too_large"],
+}
+
+
+@web.middleware
+async def errors_and_headers(request: web.Request, handler):
+    """JSON errors with Thai reasons for the API; security headers on every response."""
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400 or not request.path.startswith("/api/"):
+            raise
+        response = chat.error(exc.status, HTTP_REASONS.get(exc.status, exc.reason))
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        response = chat.error(500, "ระบบขัดข้อง กรุณาลองใหม่อีกครั้ง")
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+async def index(_request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC / "chat.html")
+
+
+async def health(_request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+def create_app(settings: Settings) -> web.Application:
+    """The web application, wired to the engine described by ``settings``."""
+    app = web.Application(middlewares=[errors_and_headers],
+                          client_max_size=chat.MAX_BODY_BYTES)
+
+    async def engine_client(app: web.Application):
+        async with aiohttp.ClientSession() as session:
+            app[chat.ENGINE_KEY] = EngineClient(session, settings.engine_url,
+                                                settings.engine_token, settings.engine_timeout)
+            yield
+
+    app.cleanup_ctx.append(engine_client)
+    app.router.add_get("/", index)
+    app.router.add_get("/healthz", health)
+    app.router.add_post("/api/chat", chat.chat)
+    app.router.add_static("/static", STATIC)
+    return app

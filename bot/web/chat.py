@@ -1,0 +1,174 @@
+"""Web chat gateway: validates the browser's messages and relays them to the engine.
+
+``POST /api/chat`` takes ``{"sender": id, "text": "..."}`` or
+``{"sender": id, "location": {"latitude": .., "longitude": ..}}`` and answers
+``{"messages": [{"text", "buttons", "image", "alt"}]}``. Bad input gets a 4xx with a Thai
+reason and reaches nothing; a typed number picks the numbered choice last offered.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+from typing import Any
+
+from aiohttp import web
+
+from bot.engine_client import EngineClient, EngineUnavailable
+from bot.text import thai_digits_to_arabic
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 8 * 1024
+MAX_TEXT_CHARS = 1000
+SENDER = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+CHOICE = re.compile(r"^\s*([0-9\u0e50-\u0e59]{1,2})\s*[.)]?\s*$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+ENGINE_KEY = web.AppKey("engine", EngineClient)
+
+# User-facing reasons (Thai). Kept together so they can be reviewed in one place.
+REASONS = {
+    "content_type": "ต้องส่งข้อมูลแบบ JSON (Content-Type: application/json)",
+    "too_large": f"ข้อมูลที่ส่งมายาวเกินกำหนด ({MAX_BODY_BYTES // 1024} KB)",
+    "encoding": "ข้อมูลต้องเป็นข้อความ UTF-8 ไม่ใช่ไฟล์หรือข้อมูลไบนารี",
+    "json": "รูปแบบข้อมูลไม่ถูกต้อง อ่านเป็น JSON ไม่ได้",
+    "object": "ข้อมูลต้องเป็นออบเจ็กต์ JSON ที่มี sender และ text หรือ location",
+    "sender": "รหัสผู้ส่ง (sender) ไม่ถูกต้อง: ใช้ตัวอักษรอังกฤษ ตัวเลข - หรือ _ ยาว 8 ถึง 64 ตัว",
+    "one_of": "ส่ง text หรือ location อย่างใดอย่างหนึ่ง",
+    "text_type": "ข้อความ (text) ต้องเป็นตัวอักษร",
+    "empty": "ยังไม่ได้พิมพ์ข้อความ",
+    "text_long": f"ข้อความยาวเกิน {MAX_TEXT_CHARS:,} ตัวอักษร กรุณาแบ่งส่งเป็นหลายข้อความ",
+    "location": "ตำแหน่งต้องมี latitude (-90 ถึง 90) และ longitude (-180 ถึง 180) เป็นตัวเลข",
+    "engine": "ระบบสนทนาขัดข้องชั่วคราว กรุณาลองใหม่อีกครั้ง ถ้าเป็นเหตุฉุกเฉินโทร 191 หรือ 1669",
+}
+
+
+class BadRequest(Exception):
+    """Invalid input; ``status`` and a Thai ``reason`` for the user."""
+
+    def __init__(self, key: str, status: int = 400) -> None:
+        super().__init__(key)
+        self.status, self.reason = status, REASONS[key]
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False)
+
+
+def reply(body: dict[str, Any], status: int = 200) -> web.Response:
+    """A JSON response with Thai left readable (UTF-8, not \\u escapes)."""
+    return web.json_response(body, status=status, dumps=_dumps)
+
+
+def error(status: int, reason: str) -> web.Response:
+    return reply({"error": reason}, status=status)
+
+
+async def read_json(request: web.Request) -> Any:
+    """The request's JSON body, within the size limit, or ``BadRequest``."""
+    if request.content_type != "application/json":
+        raise BadRequest("content_type", 415)
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        raise BadRequest("too_large", 413)
+    raw = await request.content.read(MAX_BODY_BYTES + 1)
+    if len(raw) > MAX_BODY_BYTES:
+        raise BadRequest("too_large", 413)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest("encoding") from None
+    if "\x00" in text:
+        raise BadRequest("encoding")
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise BadRequest("json") from None
+
+
+def parse_location(value: Any) -> tuple[float, float]:
+    if not isinstance(value, dict):
+        raise BadRequest("location")
+    lat, lon = value.get("latitude"), value.get("longitude")
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (lat, lon)):
+        raise BadRequest("location")
+    if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+        raise BadRequest("location")
+    return float(lat), float(lon)
+
+
+def parse_text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise BadRequest("text_type")
+    text = _CONTROL.sub("", value).strip()
+    if not text:
+        raise BadRequest("empty")
+    if len(text) > MAX_TEXT_CHARS:
+        raise BadRequest("text_long")
+    return text
+
+
+def location_message(lat: float, lon: float) -> str:
+    """The engine message for a shared location (Rasa's intent-with-entities syntax)."""
+    return "/share_location" + json.dumps({"latitude": lat, "longitude": lon})
+
+
+async def resolve_text(engine: EngineClient, sender: str, text: str) -> str:
+    """Turn a typed choice number or a button payload into what the engine should get.
+
+    A leading "/" is Rasa's syntax for forcing an intent: it is honoured only for a payload
+    the bot itself offered, otherwise removed so users cannot inject intents or slots.
+    """
+    number = CHOICE.match(text)
+    if number is None and not text.startswith("/"):
+        return text
+    buttons = await engine.last_buttons(sender)
+    if number is not None:
+        index = int(thai_digits_to_arabic(number.group(1))) - 1
+        if 0 <= index < len(buttons):
+            return buttons[index]["payload"]
+        return text
+    if any(text == b.get("payload") for b in buttons):
+        return text
+    return text.lstrip("/").strip() or "?"
+
+
+def render(replies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rasa's REST replies in the web chat's format; every message keeps its full text."""
+    out = []
+    for r in replies:
+        buttons = [{"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
+                   for b in r.get("buttons") or []]
+        image = r.get("image")
+        text = r.get("text") or ""
+        out.append({"text": text, "buttons": buttons, "image": image,
+                    "alt": (r.get("custom") or {}).get("alt") or (text if image else None)})
+    return out
+
+
+async def chat(request: web.Request) -> web.Response:
+    """``POST /api/chat``."""
+    try:
+        body = await read_json(request)
+        if not isinstance(body, dict):
+            raise BadRequest("object")
+        sender = body.get("sender")
+        if not isinstance(sender, str) or not SENDER.match(sender):
+            raise BadRequest("sender")
+        if ("text" in body) == ("location" in body):
+            raise BadRequest("one_of")
+        engine = request.app[ENGINE_KEY]
+        conversation = f"web:{sender}"
+        if "location" in body:
+            message = location_message(*parse_location(body["location"]))
+        else:
+            message = await resolve_text(engine, conversation, parse_text(body["text"]))
+        replies = await engine.send(conversation, message, metadata={"channel": "web"})
+    except BadRequest as exc:
+        return error(exc.status, exc.reason)
+    except EngineUnavailable as exc:
+        log.warning("engine unavailable: %s", exc)
+        return error(503, REASONS["engine"])
+    return reply({"messages": render(replies)})
