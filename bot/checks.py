@@ -4,7 +4,8 @@
   shared kernel in ``bot`` and the skills it declares in ``dependencies``; never Rasa, rasa-sdk,
   a channel or web module, or an undeclared skill.
 * ``action_name_problems``: every action name is defined once across ``actions/`` (rasa-sdk
-  lets a duplicate silently win) and follows ``action_<skill>_<verb>`` for skill actions.
+  lets a duplicate silently win) and every action a manifest declares exists.
+* ``response_problems``: every response an action sends exists in the domain.
 
     python -m bot.checks
 """
@@ -12,6 +13,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -102,8 +104,33 @@ def action_name_problems(actions_dir: Path = ACTIONS_DIR, skills_dir: Path = SKI
     return problems
 
 
+def domain_responses(root: Path = ROOT) -> set[str]:
+    """Response names of the core domain and every skill's domain fragment."""
+    import yaml
+
+    names: set[str] = set()
+    for path in [root / "domain.yml", *sorted((root / "nlu_data").glob("*/domain.yml"))]:
+        names |= set((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("responses") or {})
+    return names
+
+
+def response_problems(actions_dir: Path = ACTIONS_DIR, root: Path = ROOT) -> list[str]:
+    """Responses named in actions (``"utter_…"`` literals) that no domain file defines.
+
+    ``rasa data validate`` cannot see these uses, so a typo would only show in a conversation.
+    """
+    known = domain_responses(root)
+    problems = []
+    for path in sorted(actions_dir.rglob("*.py")):
+        for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            for name in re.findall(r"[\"'](utter_[a-z0-9_]+)[\"']", line):
+                if name not in known:
+                    problems.append(f"{path.name}:{line_no}: response {name!r} is not in the domain")
+    return problems
+
+
 def main() -> int:
-    problems = skill_import_problems() + action_name_problems()
+    problems = skill_import_problems() + action_name_problems() + response_problems()
     for p in problems:
         print(p)
     print(f"{len(problems)} problem(s)")

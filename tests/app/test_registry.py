@@ -104,3 +104,15 @@ def test_domain_actions_are_all_implemented():
     domain = yaml.safe_load((checks.ROOT / "domain.yml").read_text(encoding="utf-8"))
     defined = {name for name, _ in checks.defined_actions()}
     assert set(domain["actions"]) <= defined
+
+
+def test_every_response_an_action_sends_is_in_the_domain():
+    assert checks.response_problems() == []
+
+
+def test_a_misspelt_response_is_caught(tmp_path):
+    actions = tmp_path / "actions"
+    actions.mkdir()
+    (actions / "typo.py").write_text('dispatcher.utter_message(response="utter_greeet")\n',
+                                     encoding="utf-8")
+    assert any("utter_greeet" in p for p in checks.response_problems(actions))
