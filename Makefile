@@ -5,8 +5,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
 
-PY310 ?= $(shell command -v python3.10 2>/dev/null)
-PY312 ?= $(shell command -v python3.12 2>/dev/null)
+PY310 ?= $(shell scripts/find-python 3.10)
+PY312 ?= $(shell scripts/find-python 3.12)
 ENGINE := .venv-engine
 APP := .venv
 ENGINE_PY := $(ENGINE)/bin/python
