@@ -15,8 +15,11 @@ from bot.stack import Stack, build_model
 
 def main() -> int:
     model = build_model()
-    stack = Stack(model=model, app_port=int(os.environ.get("APP_PORT", "8080")),
-                  host=os.environ.get("APP_HOST", "127.0.0.1"))
+    env = os.environ
+    stack = Stack(model=model, host=env.get("APP_HOST", "127.0.0.1"),
+                  app_port=int(env.get("APP_PORT", "8080")),
+                  engine_port=int(env.get("ENGINE_PORT", "5005")),
+                  action_port=int(env.get("ACTION_PORT", "5055")))
     stopping = False
 
     def request_stop(_signum, _frame) -> None:
