@@ -82,9 +82,9 @@ lint: $(APP)/.installed ## Static checks (ruff)
 test-engine: train ## Engine-runtime tests: tokenizer, normaliser, held-out NLU scores
 	@$(ENGINE_PY) -m pytest -q tests/engine
 
-test-stories: train ## Rasa test stories for the core conversation
+test-stories: train ## Rasa test stories (end to end: NLU and dialogue) for the core conversation
 	@$(RASA) test core --model $$($(ENGINE_PY) -m bot.build --show model) \
-	  --stories tests/stories --fail-on-prediction-errors --out var/results/stories
+	  --e2e --stories tests/stories --fail-on-prediction-errors --out var/results/stories
 
 test-app: setup train ## App-runtime tests, including the running product (system tests)
 	@$(APP_PY) -m pytest -q tests/app tests/system
