@@ -2,9 +2,10 @@
 
 Runs after the statistical intent classifier and before the FallbackClassifier. When
 ``bot.emergency.triage`` finds a danger phrase it sets the intent to ``emergency`` with
-full confidence, unless the classifier is confident the message is a service question and
-nothing in it says the danger is happening now. A safety rule must not depend on how
-well a model generalised from a few hundred examples.
+full confidence, unless the classifier is confident the message is a question for one of
+the services (an intent a skill owns, e.g. "โดนปล้นเมื่อวาน แจ้งความที่ไหน") and nothing
+in it says the danger is happening now. A safety rule must not depend on how well a model
+generalised from a few hundred examples.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.emergency import is_urgent, triage
+from bot.registry import skill_for_intent
 
 EMERGENCY = "emergency"
 
@@ -60,7 +62,8 @@ class EmergencyOverride(GraphComponent):
         name, confidence = predicted.get("name"), predicted.get("confidence") or 0.0
         if name == EMERGENCY:
             return
-        if confidence >= self._confident and not is_urgent(text):
+        service_question = name is not None and skill_for_intent(name) is not None
+        if service_question and confidence >= self._confident and not is_urgent(text):
             return
         ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != EMERGENCY]
         message.set(INTENT, {"name": EMERGENCY, "confidence": 1.0}, add_to_output=True)

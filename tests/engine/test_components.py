@@ -60,5 +60,9 @@ def test_override_respects_a_confident_service_question_without_urgency():
         "police_find_station"
 
 
+def test_override_ignores_confident_small_talk_when_danger_is_described():
+    assert _classified("ภรรยาจะคลอดแล้ว", "goodbye", 0.9) == "emergency"
+
+
 def test_override_leaves_ordinary_messages_alone():
     assert _classified("ภาษีป้ายคิดยังไง", "signtax_calculate", 0.4) == "signtax_calculate"
