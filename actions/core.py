@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import math
 from typing import Any
 
 from rasa_sdk.events import SlotSet
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from actions.base import SafeAction, channel_of, response_text, settings
 from bot import hotlines, registry
@@ -15,6 +17,7 @@ from bot.db import session_factory
 from bot.emergency import plea, triage
 from bot.models import HandoffRequest
 
+log = logging.getLogger(__name__)
 HANDOFF_CONTEXT_MESSAGES = 5
 
 
@@ -61,6 +64,28 @@ class ActionEmergency(SafeAction):
         return []
 
 
+def record_handoff(database_url: str, sender: str, context: str) -> tuple[str, bool]:
+    """Open a handoff case for ``sender`` unless one is open; return (case number, existed)."""
+    factory = session_factory(database_url)
+    try:
+        with factory.begin() as session:
+            case = _open_case(session, sender)
+            if case is not None:
+                return case.case_number, True
+            case = HandoffRequest(sender_id=sender, channel=channel_of(sender), context=context)
+            session.add(case)
+            session.flush()
+            return case.case_number, False
+    except IntegrityError:  # a concurrent request opened it first
+        with factory.begin() as session:
+            return _open_case(session, sender).case_number, True
+
+
+def _open_case(session, sender: str) -> HandoffRequest | None:
+    return session.scalars(select(HandoffRequest).where(
+        HandoffRequest.sender_id == sender, HandoffRequest.status == "open")).first()
+
+
 class ActionHumanHandoff(SafeAction):
     """Records a request to talk to a person; asking again returns the same open case."""
 
@@ -68,31 +93,18 @@ class ActionHumanHandoff(SafeAction):
         return "action_human_handoff"
 
     async def act(self, dispatcher, tracker, domain):
-        sender = tracker.sender_id
         texts = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
         context = "\n".join(t for t in texts[-HANDOFF_CONTEXT_MESSAGES:] if t)
-        factory = session_factory(settings().database_url)
         try:
-            with factory.begin() as session:
-                case = _open_case(session, sender)
-                existed = case is not None
-                if case is None:
-                    case = HandoffRequest(sender_id=sender, channel=channel_of(sender),
-                                          context=context)
-                    session.add(case)
-                    session.flush()
-                number = case.case_number
-        except IntegrityError:  # a concurrent request opened it first
-            with factory.begin() as session:
-                number, existed = _open_case(session, sender).case_number, True
+            number, existed = await asyncio.to_thread(
+                record_handoff, settings().database_url, tracker.sender_id, context)
+        except SQLAlchemyError:
+            log.exception("could not record a handoff request")
+            dispatcher.utter_message(response="utter_handoff_unavailable")
+            return []
         template = "utter_handoff_existing" if existed else "utter_handoff_recorded"
         dispatcher.utter_message(response=template, case_number=number)
         return [SlotSet("handoff_case", number)]
-
-
-def _open_case(session, sender: str) -> HandoffRequest | None:
-    return session.scalars(select(HandoffRequest).where(
-        HandoffRequest.sender_id == sender, HandoffRequest.status == "open")).first()
 
 
 def parse_coordinates(entities: list[dict[str, Any]]) -> tuple[float, float] | str:

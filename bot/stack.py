@@ -51,6 +51,7 @@ class Stack:
     action_port: int = 5055
     host: str = "127.0.0.1"
     log_dir: Path | None = None
+    endpoints: str = "endpoints.yml"
     env: dict[str, str] = field(default_factory=dict)
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
 
@@ -91,7 +92,7 @@ class Stack:
             str(ENGINE_PYTHON), "-m", "rasa", "run", "--model", str(self.model),
             "--enable-api", "--auth-token", self.env["ENGINE_TOKEN"],
             "--interface", "127.0.0.1", "--port", str(self.engine_port),
-            "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+            "--endpoints", self.endpoints, "--credentials", "credentials.yml",
         ], ENGINE_ENV)
 
     def start_web(self) -> None:

@@ -17,6 +17,8 @@ from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 
+from bot.engine import speedups
+
 MAX_MESSAGE_CHARS = 5000
 MAX_SENDER_CHARS = 128
 
@@ -32,6 +34,7 @@ class TokenRestInput(RestInput):
         if not token:
             raise ValueError("TokenRestInput needs a non-empty token (ENGINE_TOKEN)")
         self._token = token.encode()
+        speedups.install()
 
     @classmethod
     def from_credentials(cls, credentials: Optional[dict[str, Any]]) -> TokenRestInput:
