@@ -66,3 +66,22 @@ def test_override_ignores_confident_small_talk_when_danger_is_described():
 
 def test_override_leaves_ordinary_messages_alone():
     assert _classified("ภาษีป้ายคิดยังไง", "signtax_calculate", 0.4) == "signtax_calculate"
+
+
+def test_cached_action_response_validation_still_rejects_bad_replies():
+    from jsonschema import ValidationError
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.events import Event, SlotSet
+
+    from bot.engine import speedups
+
+    speedups.install()
+    action = RemoteAction("action_x", None)
+    good = {"events": [{"event": "slot", "name": "active_skill", "value": "police"}],
+            "responses": [{"text": "สวัสดี"}]}
+    assert action._validate_action_result(good)
+    with pytest.raises(ValidationError, match="Failed to validate Action server response"):
+        action._validate_action_result({"events": [{"event": 42}], "responses": "not a list"})
+    assert Event.resolve_by_type("slot") is SlotSet
+    with pytest.raises(ValueError, match="Unknown event name"):
+        Event.resolve_by_type("no_such_event")

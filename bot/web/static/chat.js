@@ -1,157 +1,207 @@
-// Web chat client: sends text, choices and the browser's location to POST /api/chat and shows
-// the replies. New messages are appended to a polite live region so screen readers announce
-// each once; focus stays in the input. Server text is always inserted as text, never as HTML.
+// Web chat client for the government-services assistant (plain ES2020, no build step).
+// Sends typed text, choice payloads and the browser's location to POST /api/chat and appends
+// each reply to a polite live region (role="log"), so screen readers announce it once; old
+// messages are never re-rendered. Server data is only inserted as text nodes, never as HTML.
 "use strict";
 
 (() => {
+  const STORAGE_KEY = "govbot.sender";
+  const SENDER = /^[A-Za-z0-9_-]{8,64}$/; // what the server accepts as a sender id
+  // Hotlines (191, 1669) and phone numbers (02-282-2323, 081 234 5678). Not amounts, ranges,
+  // decimals, times or dates: those touch a dot, comma, colon, slash, dash, digit or "บาท".
+  const PHONE = /(?<![\d.,:/-])(1\d{2,3}|0\d{1,2}[- ]?\d{3}[- ]?\d{3,4})(?![\d.,:/-]|\s*บาท)/g;
+  const PREFIX = { user: "คุณ: ", bot: "ผู้ช่วย: ", notice: "ข้อผิดพลาด: " };
+  const TIMEOUT_MS = 30000;
+  const NO_CONNECTION =
+    "เชื่อมต่อระบบไม่ได้ ตรวจสอบอินเทอร์เน็ตแล้วลองใหม่อีกครั้ง ถ้าเป็นเหตุฉุกเฉินโทร 191 หรือ 1669";
+  const NO_LOCATION =
+    "อ่านตำแหน่งของคุณไม่ได้ พิมพ์ชื่อสถานที่แทนได้ เช่น ชื่อเขต อำเภอ หรือจังหวัด";
+
   const log = document.getElementById("log");
   const status = document.getElementById("status");
   const form = document.getElementById("composer");
   const input = document.getElementById("message");
   const send = document.getElementById("send");
   const locate = document.getElementById("locate");
-  // Thai hotlines (191, 1669) and phone numbers (02-282-2323, 081-234-5678); not amounts or
-  // coordinates, which are preceded or followed by a dot or more digits.
-  const PHONE = /(?<![\d.])(1\d{2,3}|0\d{1,2}-?\d{3}-?\d{3,4})(?![\d.])/g;
   let pending = false;
+  let sender = null;
 
+  // One id per browser, kept across reloads so the conversation continues.
   function senderId() {
-    let id = localStorage.getItem("govbot.sender");
-    if (!id) {
-      id = crypto.randomUUID().replace(/-/g, "");
-      localStorage.setItem("govbot.sender", id);
+    if (sender) return sender;
+    try {
+      sender = localStorage.getItem(STORAGE_KEY);
+    } catch {
+      // Storage blocked (privacy settings): the id then lasts for this page only.
     }
-    return id;
+    if (!sender || !SENDER.test(sender)) {
+      // randomUUID needs a secure context (https or localhost); getRandomValues does not.
+      sender = crypto.randomUUID
+        ? crypto.randomUUID()
+        : Array.from(crypto.getRandomValues(new Uint8Array(16)),
+          (b) => b.toString(16).padStart(2, "0")).join("");
+      try {
+        localStorage.setItem(STORAGE_KEY, sender);
+      } catch {
+        // See above.
+      }
+    }
+    return sender;
   }
 
-  // Text with phone-like numbers (191, 1669, 02-282-2323) turned into tel: links.
-  function textWithLinks(parent, text) {
+  function element(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text) node.textContent = text;
+    return node;
+  }
+
+  // Appends text to parent with phone numbers as tel: links (DOM nodes only, no HTML parsing).
+  function appendLinked(parent, text) {
     let last = 0;
     for (const match of text.matchAll(PHONE)) {
-      const digits = match[0].replace(/-/g, "");
       parent.append(text.slice(last, match.index));
-      const a = document.createElement("a");
-      a.href = "tel:" + digits;
-      a.textContent = match[0];
-      parent.append(a);
+      const link = element("a", "", match[0]);
+      link.href = "tel:" + match[0].replace(/[- ]/g, "");
+      parent.append(link);
       last = match.index + match[0].length;
     }
     parent.append(text.slice(last));
   }
 
-  function hidden(text) {
-    const span = document.createElement("span");
-    span.className = "visually-hidden";
-    span.textContent = text;
-    return span;
-  }
-
+  // Adds one message to the log and returns its list item. kind: user, bot or notice.
   function addMessage(kind, text, extra) {
-    const li = document.createElement("li");
-    li.className = "msg " + kind;
-    const speaker = { user: "คุณ: ", bot: "ผู้ช่วย: ", error: "ข้อผิดพลาด: " }[kind];
-    li.append(hidden(speaker));
-    textWithLinks(li, text);
-    if (extra) extra(li);
-    log.append(li);
-    li.scrollIntoView({ block: "end" });
+    const item = element("li", "msg " + kind);
+    const body = element("p", "text");
+    body.append(element("span", "visually-hidden", PREFIX[kind]));
+    appendLinked(body, text || "");
+    item.append(body);
+    if (extra) extra(item);
+    log.append(item);
+    return item;
   }
 
   function addBotMessage(message) {
-    addMessage("bot", message.text || "", (li) => {
+    return addMessage("bot", message.text, (item) => {
       if (message.image) {
-        const img = document.createElement("img");
+        const img = element("img");
         img.src = message.image;
-        img.alt = message.alt || message.text || "";
-        li.append(img);
+        img.alt = message.alt || message.text || "รูปภาพจากผู้ช่วย";
+        item.append(img);
       }
       const buttons = message.buttons || [];
-      if (buttons.length) {
-        const list = document.createElement("ol");
-        list.className = "choices";
-        list.setAttribute("aria-label", "ตัวเลือก");
-        buttons.forEach((b, i) => {
-          const item = document.createElement("li");
-          const button = document.createElement("button");
-          button.type = "button";
-          button.textContent = `${i + 1}. ${b.title}`;
-          button.addEventListener("click", () => submit({ text: b.payload }, b.title));
-          item.append(button);
-          list.append(item);
-        });
-        li.append(list);
-      }
+      if (!buttons.length) return;
+      const list = element("ol", "choices");
+      list.setAttribute("role", "list"); // keeps list semantics with list-style: none (Safari)
+      list.setAttribute("aria-label", "ตัวเลือก");
+      buttons.forEach((choice, i) => {
+        const button = element("button", "", `${i + 1}. ${choice.title}`);
+        button.type = "button";
+        button.addEventListener("click",
+          () => submit({ text: choice.payload || choice.title }, choice.title));
+        const li = element("li");
+        li.append(button);
+        list.append(li);
+      });
+      item.append(list);
     });
   }
 
-  function setPending(on) {
+  // Scrolls so the new messages (and, when it is not sticky, the composer) are visible,
+  // but never past the start of the first new message.
+  function reveal(first) {
+    const sticky = getComputedStyle(form).position === "sticky";
+    const bottom = (sticky ? log : form).getBoundingClientRect().bottom;
+    const room = sticky ? form.getBoundingClientRect().top : window.innerHeight;
+    const delta = Math.min(bottom - room, first.getBoundingClientRect().top - 8);
+    if (delta > 0) window.scrollBy(0, delta);
+  }
+
+  function setPending(on, note = "กำลังพิมพ์…") {
     pending = on;
     send.disabled = on;
     locate.disabled = on;
-    status.textContent = on ? "กำลังพิมพ์…" : "";
+    status.textContent = on ? note : "";
   }
 
+  // Sends body to the server, shows `shown` as the user's message and the replies or the
+  // error. Returns true when the server accepted the message.
   async function submit(body, shown) {
     if (pending) return false;
     setPending(true);
-    addMessage("user", shown);
+    reveal(addMessage("user", shown));
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), TIMEOUT_MS);
     let ok = false;
+    let first = null;
     try {
       const resp = await fetch("/api/chat", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ sender: senderId(), ...body }),
+        signal: abort.signal,
       });
       const data = await resp.json().catch(() => ({}));
-      if (resp.ok) {
-        (data.messages || []).forEach(addBotMessage);
+      if (resp.ok && Array.isArray(data.messages)) {
+        for (const message of data.messages) {
+          const item = addBotMessage(message);
+          first = first || item;
+        }
         ok = true;
       } else {
-        addMessage("error", data.error || "ส่งข้อความไม่สำเร็จ กรุณาลองใหม่");
+        first = addMessage("notice", data.error || "ส่งข้อความไม่สำเร็จ กรุณาลองใหม่อีกครั้ง");
       }
-    } catch (err) {
-      addMessage("error", "เชื่อมต่อไม่ได้ ตรวจสอบอินเทอร์เน็ตแล้วลองใหม่ ถ้าเป็นเหตุฉุกเฉินโทร 191 หรือ 1669");
+    } catch {
+      first = addMessage("notice", NO_CONNECTION);
     } finally {
+      clearTimeout(timer);
       setPending(false);
-      input.focus();
     }
+    if (first) reveal(first);
+    input.focus({ preventScroll: true });
     return ok;
   }
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const text = input.value.trim();
-    if (!text) {
+    if (!text || pending) {
       input.focus();
       return;
     }
-    // The typed text stays in the box until the server has it, so nothing is lost on error.
-    if (await submit({ text }, text)) input.value = "";
+    // Keep the text until the server has it, so nothing typed is lost on an error.
+    const ok = await submit({ text }, text);
+    if (ok && input.value.trim() === text) input.value = "";
   });
 
   input.addEventListener("keydown", (event) => {
-    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
-      event.preventDefault();
-      form.requestSubmit();
+    // Enter sends, Shift+Enter adds a line; ignore Enter that confirms an input method (IME).
+    if (event.key !== "Enter" || event.shiftKey || event.isComposing || event.keyCode === 229) {
+      return;
     }
+    event.preventDefault();
+    form.requestSubmit();
   });
 
   locate.addEventListener("click", () => {
+    if (pending) return;
+    const failed = () => {
+      setPending(false);
+      reveal(addMessage("notice", NO_LOCATION));
+      input.focus({ preventScroll: true });
+    };
     if (!navigator.geolocation) {
-      addMessage("error", "เบราว์เซอร์นี้ส่งตำแหน่งไม่ได้ พิมพ์ชื่อแขวง เขต อำเภอ หรือจังหวัดแทนได้");
+      failed();
       return;
     }
-    status.textContent = "กำลังอ่านตำแหน่ง…";
+    setPending(true, "กำลังอ่านตำแหน่ง…");
     navigator.geolocation.getCurrentPosition(
-      (pos) => {
-        const { latitude, longitude } = pos.coords;
-        submit({ location: { latitude, longitude } }, "ส่งตำแหน่งของฉัน");
+      ({ coords }) => {
+        setPending(false);
+        const location = { latitude: coords.latitude, longitude: coords.longitude };
+        submit({ location }, "ส่งตำแหน่งของฉัน");
       },
-      () => {
-        status.textContent = "";
-        addMessage("error", "อ่านตำแหน่งไม่ได้ พิมพ์ชื่อแขวง เขต อำเภอ หรือจังหวัดแทนได้");
-        input.focus();
-      },
+      failed,
       { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 },
     );
   });
