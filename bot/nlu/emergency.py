@@ -60,12 +60,13 @@ class EmergencyOverride(GraphComponent):
             return
         predicted = message.get(INTENT) or {}
         name, confidence = predicted.get("name"), predicted.get("confidence") or 0.0
-        if name == EMERGENCY:
-            return
         service_question = name is not None and skill_for_intent(name) is not None
         if service_question and confidence >= self._confident and not is_urgent(text):
             return
-        ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != EMERGENCY]
+        # The rule decided: the other intents keep their order but no confidence, otherwise
+        # the FallbackClassifier would call a close second "ambiguous" and not answer at all.
+        ranking = [{"name": r.get("name"), "confidence": 0.0}
+                   for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != EMERGENCY]
         message.set(INTENT, {"name": EMERGENCY, "confidence": 1.0}, add_to_output=True)
         message.set(INTENT_RANKING_KEY, [{"name": EMERGENCY, "confidence": 1.0}] + ranking,
                     add_to_output=True)

@@ -60,6 +60,17 @@ def test_override_respects_a_confident_service_question_without_urgency():
         "police_find_station"
 
 
+def test_override_makes_a_hesitant_emergency_prediction_certain():
+    message = Message({TEXT: "โดนกระชากกระเป๋า คนร้ายยังวิ่งอยู่"})
+    message.set(INTENT, {"name": "emergency", "confidence": 0.45})
+    message.set("intent_ranking", [{"name": "emergency", "confidence": 0.45},
+                                   {"name": "motortaxi_verify", "confidence": 0.44}])
+    EmergencyOverride.create(EmergencyOverride.get_default_config(), None, None, None).process(
+        [message])
+    assert message.get(INTENT) == {"name": "emergency", "confidence": 1.0}
+    assert message.get("intent_ranking")[1]["confidence"] == 0.0  # not "ambiguous"
+
+
 def test_override_ignores_confident_small_talk_when_danger_is_described():
     assert _classified("ภรรยาจะคลอดแล้ว", "goodbye", 0.9) == "emergency"
 

