@@ -7,7 +7,7 @@ import logging
 import math
 from typing import Any
 
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -143,14 +143,20 @@ class ActionHandleLocation(SafeAction):
             dispatcher.utter_message(response="utter_location_invalid", reason=parsed)
             return [SlotSet("latitude", None), SlotSet("longitude", None)]
         lat, lon = parsed
+        events = [SlotSet("latitude", lat), SlotSet("longitude", lon)]
+        active = tracker.get_slot("active_skill")
+        taker = registry.location_skill(active)
+        if taker is not None:  # the skill answers with what the location means to it
+            return [*events, SlotSet("active_skill", taker.id),
+                    FollowupAction(taker.location_action)]
         dispatcher.utter_message(response="utter_location_received",
                                  latitude=f"{lat:.5f}", longitude=f"{lon:.5f}")
-        skill = registry.get(tracker.get_slot("active_skill") or "")
+        skill = registry.get(active or "")
         if skill is not None and not skill.ready:
             dispatcher.utter_message(text=preparing_message(domain, skill))
         else:
             dispatcher.utter_message(**menu_message(domain, intro="utter_location_which_service"))
-        return [SlotSet("latitude", lat), SlotSet("longitude", lon)]
+        return events
 
 
 class ActionServicePreparing(SafeAction):

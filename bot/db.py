@@ -1,13 +1,16 @@
 """App database: SQLAlchemy 2 engine and sessions, Alembic migrations.
 
 SQLite (WAL) under ``var/`` by default; PostgreSQL when ``DATABASE_URL`` says so. The
-schema is only ever changed by migrations in ``bot/migrations/versions``::
+schema is only ever changed by migrations: the core's in ``bot/migrations/versions`` and
+each skill's own in ``skills/<id>/migrations`` (an Alembic branch labelled with the skill id
+that starts from ``0001_core``), so adding a skill never edits another's migrations::
 
     python -m bot.db upgrade
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from functools import lru_cache
 from pathlib import Path
@@ -46,17 +49,26 @@ def session_factory(url: str) -> sessionmaker[Session]:
     return sessionmaker(engine_for(url), expire_on_commit=False)
 
 
+def migration_locations() -> list[Path]:
+    """The core's migration folder and every skill's, if it has one."""
+    skills = MIGRATIONS.parent.parent / "skills"
+    return [MIGRATIONS / "versions", *sorted(skills.glob("*/migrations"))]
+
+
 def alembic_config(url: str):
     from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("path_separator", "os")
+    cfg.set_main_option("version_locations",
+                        os.pathsep.join(str(p) for p in migration_locations()))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    """Bring the database at ``url`` to ``revision`` (idempotent)."""
+def upgrade(url: str, revision: str = "heads") -> None:
+    """Bring the database at ``url`` to ``revision``, by default every branch's head (idempotent)."""
     from alembic import command
 
     engine_for(url)  # creates the SQLite folder if needed

@@ -42,6 +42,8 @@ class Manifest:
     dependencies: tuple[str, ...] = ()
     requirements: tuple[str, ...] = ()
     personal_data: bool = False
+    # The action that answers a shared location for this skill (e.g. the covering station).
+    location_action: str | None = None
     path: Path = field(default=SKILLS_DIR, compare=False)
 
     @property
@@ -63,7 +65,8 @@ def _load(path: Path) -> Manifest:
             actions=tuple(raw.get("actions", ())), hotlines=tuple(raw.get("hotlines", ())),
             dependencies=tuple(raw.get("dependencies", ())),
             requirements=tuple(raw.get("requirements", ())),
-            personal_data=bool(raw.get("personal_data", False)), path=path.parent,
+            personal_data=bool(raw.get("personal_data", False)),
+            location_action=raw.get("location_action"), path=path.parent,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ManifestError(f"{path}: missing or invalid field: {exc}") from exc
@@ -78,6 +81,8 @@ def _load(path: Path) -> Manifest:
                  if not i.startswith(m.id + "_")]
     problems += [f"action {a!r} must start with 'action_{m.id}_'" for a in m.actions
                  if not a.startswith(f"action_{m.id}_")]
+    if m.location_action is not None and m.location_action not in m.actions:
+        problems.append("location_action must be one of the skill's actions")
     if problems:
         raise ManifestError(f"{path}: " + "; ".join(problems))
     return m
@@ -101,6 +106,21 @@ def skill_for_intent(intent: str, skills_dir: Path = SKILLS_DIR) -> Manifest | N
         if intent in m.intents:
             return m
     return None
+
+
+def location_skill(active: str | None, skills_dir: Path = SKILLS_DIR) -> Manifest | None:
+    """The ready skill that should answer a shared location.
+
+    The skill the user is talking to, if it takes locations; otherwise the first ready skill
+    in menu order that takes them ("which police station covers me?" is the common case).
+    """
+    skills = discover(skills_dir)
+    current = next((m for m in skills if m.id == active), None)
+    if current is not None and current.ready and current.location_action:
+        return current
+    if current is not None and current.location_action is None and current.ready:
+        return None
+    return next((m for m in skills if m.ready and m.location_action), None)
 
 
 def get(skill_id: str, skills_dir: Path = SKILLS_DIR) -> Manifest | None:

@@ -1,10 +1,18 @@
 """Alembic environment: runs migrations against the URL set by ``bot.db.alembic_config``."""
 
+import importlib
+from pathlib import Path
+
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 import bot.models  # noqa: F401  (registers the core tables on Base.metadata)
+import bot.notify  # noqa: F401
 from bot.db import Base
+
+# Each skill's tables live in skills/<id>/models.py; import them so autogenerate sees them.
+for _models in sorted((Path(__file__).resolve().parents[2] / "skills").glob("*/models.py")):
+    importlib.import_module(f"skills.{_models.parent.name}.models")
 
 config = context.config
 target_metadata = Base.metadata

@@ -5,12 +5,14 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from pathlib import Path
 
 import aiohttp
 from aiohttp import web
 
+from bot import registry
 from bot.engine_client import EngineClient
 from bot.settings import Settings
 from bot.web import chat
@@ -73,4 +75,18 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/healthz", health)
     app.router.add_post("/api/chat", chat.chat)
     app.router.add_static("/static", STATIC)
+    mount_skills(app, settings)
     return app
+
+
+def mount_skills(app: web.Application, settings: Settings) -> list[str]:
+    """Add each skill's pages and APIs: ``skills/<id>/web.py`` defines ``setup(app, settings)``.
+
+    A skill's routes live under ``/<id>/`` (pages) and ``/api/<id>/`` (APIs, JSON errors).
+    """
+    mounted = []
+    for skill in registry.discover():
+        if (skill.path / "web.py").exists():
+            importlib.import_module(f"skills.{skill.id}.web").setup(app, settings)
+            mounted.append(skill.id)
+    return mounted
