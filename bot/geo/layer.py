@@ -1,0 +1,145 @@
+"""A polygon layer with an R-tree over bounds and exact tests on prepared geometries.
+
+Shared by every skill that asks "which area is this point in?" (police stations, districts,
+forest zones). Coordinates are WGS84 ``lon, lat`` inside shapely; the public helpers take
+``lat, lon`` in that order because that is how people and platforms give them.
+
+>>> layer = PolygonLayer([({"id": "a"}, box(0, 0, 1, 1)), ({"id": "b"}, box(1, 0, 2, 1))], key="id")
+>>> layer.lookup(0.5, 0.5)["id"], layer.lookup(1.0, 0.5)["id"]   # on the shared edge: always "a"
+('a', 'a')
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import shapely
+from rtree import index
+from shapely.geometry import Point, box, shape  # noqa: F401  (box is used by the doctest)
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import nearest_points
+
+EARTH_RADIUS_M = 6_371_008.8
+NEAREST_CANDIDATES = 16
+
+
+class InvalidCoordinates(ValueError):
+    """Coordinates that are not a point on Earth; ``str()`` is a Thai reason for the user."""
+
+
+def check_point(lat: Any, lon: Any) -> tuple[float, float]:
+    """``(lat, lon)`` as floats, or ``InvalidCoordinates`` with a Thai reason.
+
+    >>> check_point("13.7", 100.5)
+    (13.7, 100.5)
+    """
+    try:
+        if isinstance(lat, bool) or isinstance(lon, bool):
+            raise TypeError
+        lat, lon = float(lat), float(lon)
+    except (TypeError, ValueError):
+        raise InvalidCoordinates("พิกัดต้องเป็นตัวเลขทั้งละติจูดและลองจิจูด") from None
+    if not (math.isfinite(lat) and math.isfinite(lon)):
+        raise InvalidCoordinates("พิกัดต้องเป็นตัวเลขจริง")
+    if not -90 <= lat <= 90:
+        raise InvalidCoordinates("ละติจูดต้องอยู่ระหว่าง -90 ถึง 90 องศา")
+    if not -180 <= lon <= 180:
+        raise InvalidCoordinates("ลองจิจูดต้องอยู่ระหว่าง -180 ถึง 180 องศา")
+    return lat, lon
+
+
+def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def read_geojson(path: str | Path) -> list[tuple[dict[str, Any], BaseGeometry]]:
+    """Features of a GeoJSON file as ``(properties, geometry)``; invalid rings are repaired."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    out = []
+    for feature in data["features"]:
+        geom = shape(feature["geometry"])
+        if not geom.is_valid:
+            geom = shapely.make_valid(geom)
+            # make_valid may return a collection with stray lines; keep the areas only
+            if geom.geom_type == "GeometryCollection":
+                geom = shapely.union_all([g for g in geom.geoms if g.area > 0])
+        out.append((dict(feature.get("properties") or {}), geom))
+    return out
+
+
+@dataclass(frozen=True)
+class Nearest:
+    """A feature near a point: its properties and the distance to its edge in metres."""
+
+    props: dict[str, Any]
+    distance_m: float
+
+
+class PolygonLayer:
+    """Polygons with properties; point lookup through an R-tree, never a scan of all polygons.
+
+    ``key`` names the property that orders ties: a point on a shared boundary or in a sliver
+    where two simplified polygons overlap goes to the polygon whose edge is farther from the
+    point, and when that is equal (exactly on the boundary) to the smallest key.
+    """
+
+    def __init__(self, features: Iterable[tuple[dict[str, Any], BaseGeometry]], key: str):
+        self.key = key
+        self.props: list[dict[str, Any]] = []
+        self.geoms: list[BaseGeometry] = []
+        for props, geom in features:
+            if geom.is_empty:
+                continue
+            self.props.append(props)
+            self.geoms.append(geom)
+        for geom in self.geoms:
+            shapely.prepare(geom)
+        self.index = index.Index(
+            ((i, g.bounds, None) for i, g in enumerate(self.geoms)), interleaved=True)
+
+    def __len__(self) -> int:
+        return len(self.geoms)
+
+    def candidates(self, lon: float, lat: float) -> list[int]:
+        return list(self.index.intersection((lon, lat, lon, lat)))
+
+    def lookup_index(self, lon: float, lat: float) -> int | None:
+        """Index of the one polygon that covers the point (deterministic), or ``None``."""
+        hits = [i for i in self.index.intersection((lon, lat, lon, lat))
+                if shapely.intersects_xy(self.geoms[i], lon, lat)]
+        if not hits:
+            return None
+        if len(hits) == 1:
+            return hits[0]
+        point = Point(lon, lat)
+        return min(hits, key=lambda i: (-round(self.geoms[i].boundary.distance(point), 12),
+                                        str(self.props[i].get(self.key))))
+
+    def lookup(self, lon: float, lat: float) -> dict[str, Any] | None:
+        i = self.lookup_index(lon, lat)
+        return None if i is None else self.props[i]
+
+    def nearest(self, lon: float, lat: float, k: int = 1) -> list[Nearest]:
+        """The ``k`` polygons nearest to the point (distance to their edge, 0 inside)."""
+        point = Point(lon, lat)
+        want = max(k, NEAREST_CANDIDATES)
+        scored = []
+        for i in self.index.nearest((lon, lat, lon, lat), num_results=want):
+            geom = self.geoms[i]
+            if shapely.intersects_xy(geom, lon, lat):
+                scored.append((0.0, str(self.props[i].get(self.key)), i))
+                continue
+            on_edge = nearest_points(geom, point)[0]
+            metres = haversine_m(lat, lon, on_edge.y, on_edge.x)
+            scored.append((metres, str(self.props[i].get(self.key)), i))
+        scored.sort()
+        return [Nearest(self.props[i], d) for d, _, i in scored[:k]]
