@@ -159,6 +159,26 @@ class ActionHandleLocation(SafeAction):
         return events
 
 
+class ActionHandleImage(SafeAction):
+    """A picture the user sent: handed to the active skill if it reads pictures."""
+
+    def name(self) -> str:
+        return "action_handle_image"
+
+    async def act(self, dispatcher, tracker, domain):
+        ref = next((e.get("value") for e in tracker.latest_message.get("entities") or []
+                    if e.get("entity") == "image_ref"), None)
+        if not isinstance(ref, str) or not ref:
+            dispatcher.utter_message(response="utter_image_missing")
+            return []
+        taker = registry.image_skill(tracker.get_slot("active_skill"))
+        if taker is not None:
+            return [SlotSet("image_ref", ref), FollowupAction(taker.image_action)]
+        dispatcher.utter_message(response="utter_image_received")
+        dispatcher.utter_message(**menu_message(domain, intro="utter_menu_intro"))
+        return [SlotSet("image_ref", ref)]
+
+
 class ActionServicePreparing(SafeAction):
     """A skill not built yet: says so honestly, with the hotline that serves people today."""
 

@@ -44,6 +44,8 @@ class Manifest:
     personal_data: bool = False
     # The action that answers a shared location for this skill (e.g. the covering station).
     location_action: str | None = None
+    # The action that reads a picture the user sent (e.g. a QR code photo).
+    image_action: str | None = None
     path: Path = field(default=SKILLS_DIR, compare=False)
 
     @property
@@ -66,7 +68,8 @@ def _load(path: Path) -> Manifest:
             dependencies=tuple(raw.get("dependencies", ())),
             requirements=tuple(raw.get("requirements", ())),
             personal_data=bool(raw.get("personal_data", False)),
-            location_action=raw.get("location_action"), path=path.parent,
+            location_action=raw.get("location_action"), image_action=raw.get("image_action"),
+            path=path.parent,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ManifestError(f"{path}: missing or invalid field: {exc}") from exc
@@ -83,6 +86,8 @@ def _load(path: Path) -> Manifest:
                  if not a.startswith(f"action_{m.id}_")]
     if m.location_action is not None and m.location_action not in m.actions:
         problems.append("location_action must be one of the skill's actions")
+    if m.image_action is not None and m.image_action not in m.actions:
+        problems.append("image_action must be one of the skill's actions")
     if problems:
         raise ManifestError(f"{path}: " + "; ".join(problems))
     return m
@@ -121,6 +126,12 @@ def location_skill(active: str | None, skills_dir: Path = SKILLS_DIR) -> Manifes
     if current is not None and current.location_action is None and current.ready:
         return None
     return next((m for m in skills if m.ready and m.location_action), None)
+
+
+def image_skill(active: str | None, skills_dir: Path = SKILLS_DIR) -> Manifest | None:
+    """The ready skill the user is talking to, if it reads pictures; otherwise ``None``."""
+    current = next((m for m in discover(skills_dir) if m.id == active), None)
+    return current if current is not None and current.ready and current.image_action else None
 
 
 def get(skill_id: str, skills_dir: Path = SKILLS_DIR) -> Manifest | None:

@@ -145,3 +145,16 @@ def test_conversation_survives_a_restart(stack):
     assert tracker["slots"]["latitude"] == 13.7
     # and the user notices: a number still picks from the menu shown before the restart
     assert "1362" in texts(user.say("4"))
+
+
+def test_a_picture_outside_any_picture_reading_service_asks_which_service(stack):
+    # Gateways send a stored picture to the engine as this message (see bot/uploads.py).
+    url = f"http://127.0.0.1:{stack.engine_port}/webhooks/rest/webhook"
+    resp = requests.post(url, json={"sender": "rest-picture",
+                                    "message": '/share_image{"image_ref": "abc123"}'},
+                         headers={"Authorization": f"Bearer {stack.env['ENGINE_TOKEN']}"},
+                         timeout=30)
+    assert resp.status_code == 200
+    replies = [m.get("text", "") for m in resp.json()]
+    assert "ได้รับรูปแล้ว" in replies[0]
+    assert any(m.get("buttons") for m in resp.json())  # the numbered menu follows
