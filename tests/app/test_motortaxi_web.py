@@ -1,0 +1,192 @@
+"""Vest QR → verification page, revoking, staff APIs: a real aiohttp server on loopback."""
+
+from __future__ import annotations
+
+import io
+import re
+from urllib.parse import urlsplit
+
+import aiohttp
+import pytest
+import pytest_asyncio
+import zxingcpp
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from PIL import Image
+from sqlalchemy import select
+
+from bot import notify
+from bot.db import session_factory, upgrade
+from bot.settings import Settings
+from bot.web.app import errors_and_headers
+from skills.motortaxi import codes, demo, service, vest
+from skills.motortaxi import web as mt_web
+from skills.motortaxi.models import Rider
+
+STAFF = "staff-token-for-tests"
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory):
+    var = tmp_path_factory.mktemp("var")
+    s = Settings.from_env({"VAR_DIR": str(var), "DATABASE_URL": f"sqlite:///{var / 'app.db'}",
+                           "SECRET_KEY": "test-secret", "STAFF_TOKEN": STAFF,
+                           "PUBLIC_BASE_URL": "http://127.0.0.1:9"})
+    upgrade(s.database_url)
+    with session_factory(s.database_url).begin() as session:
+        demo.seed_demo(session, 12)
+    return s
+
+
+@pytest_asyncio.fixture
+async def server(settings):
+    app = web.Application(middlewares=[errors_and_headers])
+    mt_web.setup(app, settings)
+    srv = TestServer(app, host="127.0.0.1")
+    await srv.start_server()
+    yield srv
+    await srv.close()
+
+
+def _rider(settings, status="active") -> Rider:
+    with session_factory(settings.database_url).begin() as session:
+        return session.scalars(select(Rider).where(Rider.status == status)).first()
+
+
+def _local(server, url: str) -> str:
+    """The decoded public URL, pointed at the test server (same path and token)."""
+    return str(server.make_url(urlsplit(url).path))
+
+
+@pytest.mark.asyncio
+async def test_vest_png_qr_decodes_to_the_riders_page_and_revoking_says_revoked(server, settings):
+    rider = _rider(settings)
+    auth = {"Authorization": f"Bearer {STAFF}"}
+    async with aiohttp.ClientSession() as http:
+        async with http.get(server.make_url(f"/api/motortaxi/riders/{codes.format_code(rider.code)}"
+                                            "/vest.png"), headers=auth) as resp:
+            assert resp.status == 200 and resp.content_type == "image/png"
+            png = await resp.read()
+        # a real decoder reads the printed sheet
+        found = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+        assert len(found) == 1
+        url = found[0].text
+        assert url == f"{settings.public_base_url}/motortaxi/v/{rider.qr_token}"
+        assert (settings.var_dir / "motortaxi" / "vests" / f"vest-{rider.code}.png").exists()
+        async with http.get(_local(server, url)) as resp:
+            page = await resp.text()
+        assert resp.status == 200
+        assert 'lang="th"' in page and "<h1>" in page and 'alt="' in page
+        assert rider.first_name in page and service.mask_surname(rider.last_name) in page
+        assert rider.last_name not in page  # surname masked
+        assert codes.format_code(rider.code) in page and "ใช้งานได้" in page
+        assert "ข้อมูลตัวอย่างสมมติ" in page  # demo riders say they are synthetic
+        assert 'href="/"' in page  # complain through the bot
+        assert len(page.encode()) < 8000  # small and fast on a phone
+
+        async with http.post(server.make_url(f"/api/motortaxi/riders/{rider.code}/revoke"),
+                             headers=auth) as resp:
+            assert resp.status == 200 and (await resp.json())["status"] == "revoked"
+        async with http.get(_local(server, url)) as resp:
+            page = await resp.text()
+        assert "ถูกเพิกถอน" in page and "1584" in page and 'class="status bad"' in page
+
+
+@pytest.mark.asyncio
+async def test_forged_or_altered_qr_urls_are_refused(server, settings):
+    rider = _rider(settings)
+    token = rider.qr_token
+    altered = token[:-1] + ("A" if token[-1] != "A" else "B")
+    async with aiohttp.ClientSession() as http:
+        for path in (f"/motortaxi/v/{altered}", f"/motortaxi/v/{rider.code}",
+                     "/motortaxi/v/" + "x" * 22, f"/motortaxi/v/{token}%00"):
+            async with http.get(server.make_url(path)) as resp:
+                page = await resp.text()
+            assert resp.status == 404, path
+            assert "ไม่ใช่ของจริง" in page and "1584" in page
+            assert rider.first_name not in page
+
+
+@pytest.mark.asyncio
+async def test_svg_and_pdf_sheets_and_the_qr_of_the_svg_decodes(server, settings):
+    rider = _rider(settings)
+    auth = {"Authorization": f"Bearer {STAFF}"}
+    async with aiohttp.ClientSession() as http:
+        async with http.get(server.make_url(f"/api/motortaxi/riders/{rider.code}/vest.pdf"),
+                            headers=auth) as resp:
+            assert resp.status == 200 and (await resp.read()).startswith(b"%PDF")
+        async with http.get(server.make_url(f"/api/motortaxi/riders/{rider.code}/vest.svg"),
+                            headers=auth) as resp:
+            svg = await resp.text()
+        assert codes.format_code(rider.code) in svg and "1584" in svg
+        async with http.get(server.make_url(f"/api/motortaxi/riders/{rider.code}/vest.gif"),
+                            headers=auth) as resp:
+            assert resp.status == 400 and re.search("[ก-๙]", (await resp.json())["error"])
+    url = service.verify_url(settings.public_base_url, rider)
+    assert vest.decode_qr(vest.png_sheet(url, rider.code)) == [url]
+    assert vest.token_from_url(url, settings.public_base_url) == rider.qr_token
+    assert vest.token_from_url("https://evil.example/motortaxi/v/" + rider.qr_token,
+                               settings.public_base_url) is None
+
+
+@pytest.mark.asyncio
+async def test_staff_apis_need_the_token(server, settings):
+    rider = _rider(settings)
+    async with aiohttp.ClientSession() as http:
+        for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": STAFF}):
+            async with http.post(server.make_url(f"/api/motortaxi/riders/{rider.code}/revoke"),
+                                 headers=headers) as resp:
+                assert resp.status == 401
+                assert re.search("[ก-๙]", (await resp.json())["error"])
+    assert _rider(settings).status == "active"
+
+
+@pytest.mark.asyncio
+async def test_case_status_change_notifies_the_citizen_once(server, settings):
+    factory = session_factory(settings.database_url)
+    rider = _rider(settings)
+    with factory.begin() as session:
+        case = service.file_complaint(session, "web:abc12345", "overcharge",
+                                      "เก็บ 100 บาท ไป 4 กิโล", rider.code)
+        number = case.case_number
+    assert case.legal_fare_baht == 35 and case.paid_baht == 100
+    auth = {"Authorization": f"Bearer {STAFF}"}
+    url = server.make_url(f"/api/motortaxi/complaints/{number}/status")
+    async with aiohttp.ClientSession() as http:
+        for _ in range(2):  # a retried request is harmless
+            async with http.post(url, json={"status": "investigating"}, headers=auth) as resp:
+                assert resp.status == 200
+        async with http.post(url, json={"status": "teleported"}, headers=auth) as resp:
+            assert resp.status == 400
+        async with http.post(server.make_url("/api/motortaxi/complaints/MT-999999/status"),
+                             json={"status": "closed"}, headers=auth) as resp:
+            assert resp.status == 404
+    with factory.begin() as session:
+        notes = notify.pending(session, "web:abc12345")
+    assert len(notes) == 1 and number in notes[0].text and "กำลังตรวจสอบ" in notes[0].text
+    assert notes[0].kind == "motortaxi.case_status"
+
+
+@pytest.mark.asyncio
+async def test_position_batches_are_validated_all_or_nothing(server, settings):
+    from datetime import datetime, timezone
+
+    rider = _rider(settings)
+    now = datetime.now(timezone.utc)
+    good = {"code": codes.format_code(rider.code), "latitude": 13.74, "longitude": 100.53,
+            "recorded_at": now.isoformat()}
+    auth = {"Authorization": f"Bearer {STAFF}"}
+    url = server.make_url("/api/motortaxi/positions")
+    async with aiohttp.ClientSession() as http:
+        bad = [good, {**good, "latitude": 48.8}, {**good, "code": "1111-1111"},
+               {**good, "recorded_at": "yesterday"}]
+        async with http.post(url, json={"positions": bad}, headers=auth) as resp:
+            body = await resp.json()
+        assert resp.status == 400 and [p["index"] for p in body["problems"]] == [1, 2, 3]
+        for _ in range(2):
+            async with http.post(url, json={"positions": [good]}, headers=auth) as resp:
+                stored = (await resp.json())["stored"]
+        assert stored == 0  # the retry stored nothing twice
+        async with http.get(server.make_url("/api/motortaxi/activity"), headers=auth) as resp:
+            provinces = (await resp.json())["provinces"]
+        assert sum(p["positions"] for p in provinces) == 1
