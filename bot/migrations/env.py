@@ -6,6 +6,7 @@ from pathlib import Path
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
+import bot.channels.models  # noqa: F401
 import bot.models  # noqa: F401  (registers the core tables on Base.metadata)
 import bot.notify  # noqa: F401
 from bot.db import Base

@@ -1,10 +1,12 @@
-"""The app web server (aiohttp): web chat page, chat API, health.
+"""The app web server (aiohttp): web chat page, chat API, channel webhooks, notifier, health.
 
     python -m bot.web          # listens on APP_HOST:APP_PORT (127.0.0.1:8080)
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import importlib
 import logging
 from pathlib import Path
@@ -13,6 +15,10 @@ import aiohttp
 from aiohttp import web
 
 from bot import registry
+from bot.channels.conversation import Conversations
+from bot.channels.line import LineChannel
+from bot.channels.messenger import MessengerChannel
+from bot.channels.notifier import Notifier
 from bot.engine_client import EngineClient
 from bot.settings import Settings
 from bot.web import chat
@@ -71,12 +77,44 @@ def create_app(settings: Settings) -> web.Application:
             yield
 
     app.cleanup_ctx.append(engine_client)
+    setup_channels(app, settings)
     app.router.add_get("/", index)
     app.router.add_get("/healthz", health)
     app.router.add_post("/api/chat", chat.chat)
     app.router.add_static("/static", STATIC)
     mount_skills(app, settings)
     return app
+
+
+def setup_channels(app: web.Application, settings: Settings) -> None:
+    """The web chat's conversations, the LINE and Messenger webhooks (each only when its
+    credentials are set; one log line says so otherwise) and the notifier."""
+    conversations = Conversations(None, settings.database_url)
+    app[chat.CONVERSATIONS_KEY] = conversations
+    channels = []
+    for name, channel in (("LINE", LineChannel), ("Messenger", MessengerChannel)):
+        if channel.configured(settings):
+            channels.append(channel(settings, conversations))
+            channels[-1].setup(app)
+            log.info("%s channel on", name)
+        else:
+            log.info("%s channel off: its credentials are not set", name)
+    notifier = Notifier(conversations, channels)
+    app[chat.NOTIFIER_KEY] = notifier
+
+    async def run_channels(app: web.Application):
+        conversations.engine = app[chat.ENGINE_KEY]
+        for channel in channels:
+            await channel.start()
+        task = asyncio.create_task(notifier.run())
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        for channel in channels:
+            await channel.close()
+
+    app.cleanup_ctx.append(run_channels)
 
 
 def mount_skills(app: web.Application, settings: Settings) -> list[str]:

@@ -2,8 +2,10 @@
 
 ``POST /api/chat`` takes ``{"sender": id, "text": "..."}`` or
 ``{"sender": id, "location": {"latitude": .., "longitude": ..}}`` and answers
-``{"messages": [{"text", "buttons", "image", "alt"}]}``. Bad input gets a 4xx with a Thai
-reason and reaches nothing; a typed number picks the numbered choice last offered.
+``{"messages": [{"text", "buttons", "image", "alt"}]}`` (the channels' rendering layer, so
+every text is complete). Bad input gets a 4xx with a Thai reason and reaches nothing; a typed
+number picks the numbered choice last offered; notifications that wait for this user (web
+chat users cannot be pushed to) come first in the answer.
 """
 
 from __future__ import annotations
@@ -16,18 +18,21 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.engine_client import EngineClient, EngineUnavailable
-from bot.text import thai_digits_to_arabic
+from bot.channels import render
+from bot.channels.conversation import Conversations, location_message
+from bot.channels.notifier import Notifier
+from bot.engine_client import EngineClient
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 8 * 1024
 MAX_TEXT_CHARS = 1000
 SENDER = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-CHOICE = re.compile(r"^\s*([0-9\u0e50-\u0e59]{1,2})\s*[.)]?\s*$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 ENGINE_KEY = web.AppKey("engine", EngineClient)
+CONVERSATIONS_KEY = web.AppKey("conversations", Conversations)
+NOTIFIER_KEY = web.AppKey("notifier", Notifier)
 
 # User-facing reasons (Thai). Kept together so they can be reviewed in one place.
 REASONS = {
@@ -42,7 +47,6 @@ REASONS = {
     "empty": "ยังไม่ได้พิมพ์ข้อความ",
     "text_long": f"ข้อความยาวเกิน {MAX_TEXT_CHARS:,} ตัวอักษร กรุณาแบ่งส่งเป็นหลายข้อความ",
     "location": "ตำแหน่งต้องมี latitude (-90 ถึง 90) และ longitude (-180 ถึง 180) เป็นตัวเลข",
-    "engine": "ระบบสนทนาขัดข้องชั่วคราว กรุณาลองใหม่อีกครั้ง ถ้าเป็นเหตุฉุกเฉินโทร 191 หรือ 1669",
 }
 
 
@@ -110,44 +114,6 @@ def parse_text(value: Any) -> str:
     return text
 
 
-def location_message(lat: float, lon: float) -> str:
-    """The engine message for a shared location (Rasa's intent-with-entities syntax)."""
-    return "/share_location" + json.dumps({"latitude": lat, "longitude": lon})
-
-
-async def resolve_text(engine: EngineClient, sender: str, text: str) -> str:
-    """Turn a typed choice number or a button payload into what the engine should get.
-
-    A leading "/" is Rasa's syntax for forcing an intent: it is honoured only for a payload
-    the bot itself offered, otherwise removed so users cannot inject intents or slots.
-    """
-    number = CHOICE.match(text)
-    if number is None and not text.startswith("/"):
-        return text
-    buttons = await engine.last_buttons(sender)
-    if number is not None:
-        index = int(thai_digits_to_arabic(number.group(1))) - 1
-        if 0 <= index < len(buttons):
-            return buttons[index]["payload"]
-        return text
-    if any(text == b.get("payload") for b in buttons):
-        return text
-    return text.lstrip("/").strip() or "?"
-
-
-def render(replies: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Rasa's REST replies in the web chat's format; every message keeps its full text."""
-    out = []
-    for r in replies:
-        buttons = [{"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
-                   for b in r.get("buttons") or []]
-        image = r.get("image")
-        text = r.get("text") or ""
-        out.append({"text": text, "buttons": buttons, "image": image,
-                    "alt": (r.get("custom") or {}).get("alt") or (text if image else None)})
-    return out
-
-
 async def chat(request: web.Request) -> web.Response:
     """``POST /api/chat``."""
     try:
@@ -159,16 +125,15 @@ async def chat(request: web.Request) -> web.Response:
             raise BadRequest("sender")
         if ("text" in body) == ("location" in body):
             raise BadRequest("one_of")
-        engine = request.app[ENGINE_KEY]
+        conversations = request.app[CONVERSATIONS_KEY]
         conversation = f"web:{sender}"
         if "location" in body:
             message = location_message(*parse_location(body["location"]))
+            await conversations.inbound(conversation)
         else:
-            message = await resolve_text(engine, conversation, parse_text(body["text"]))
-        replies = await engine.send(conversation, message, metadata={"channel": "web"})
+            message = await conversations.inbound(conversation, parse_text(body["text"]))
+        out = await conversations.ask(conversation, message, "web")
     except BadRequest as exc:
         return error(exc.status, exc.reason)
-    except EngineUnavailable as exc:
-        log.warning("engine unavailable: %s", exc)
-        return error(503, REASONS["engine"])
-    return reply({"messages": render(replies)})
+    await conversations.delivered(out.note_ids)
+    return reply({"messages": render.web_messages(out.replies)})

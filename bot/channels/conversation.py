@@ -1,0 +1,247 @@
+"""What every channel does with a user's message, whatever the platform.
+
+Record the contact, map a typed number (Thai digits too) or a button payload to the choice
+last offered, ask the engine, put the user's pending notifications in front of the answer,
+remember the new choices, and afterwards mark the notifications delivered, or keep them for
+later when the platform refused them. Database work runs in a thread (``asyncio.to_thread``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot import notify
+from bot.channels import render
+from bot.channels.models import ChannelContact, ChannelEvent, NotificationClaim
+from bot.channels.texts import TEXTS
+from bot.db import session_factory
+from bot.engine_client import EngineClient, EngineUnavailable
+from bot.text import thai_digits_to_arabic
+
+log = logging.getLogger(__name__)
+
+CHOICE = re.compile(r"^\s*([0-9\u0e50-\u0e59]{1,2})\s*[.)]?\s*$")
+CLAIM_TTL = timedelta(minutes=5)  # an in-flight delivery older than this was lost with its process
+EVENT_RETENTION = timedelta(days=7)  # platforms redeliver within hours; keep a week of event ids
+NOTES_PER_MESSAGE = 10  # pending notifications shown with one answer; the rest with the next
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """SQLite returns naive datetimes; every stored time is UTC."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment
+
+
+def location_message(lat: float, lon: float) -> str:
+    """The engine message for a shared location (Rasa's intent-with-entities syntax)."""
+    return "/share_location" + json.dumps({"latitude": lat, "longitude": lon})
+
+
+def image_message(ref: str) -> str:
+    """The engine message for a photo kept by ``bot.uploads``."""
+    return "/share_image" + json.dumps({"image_ref": ref})
+
+
+@dataclass
+class Outgoing:
+    """An answer ready to render, and the notifications it carries."""
+
+    replies: list[render.Reply]
+    note_ids: list[int] = field(default_factory=list)
+
+
+class Conversations:
+    """The channel-independent half of every gateway, over the app database and the engine."""
+
+    def __init__(self, engine: EngineClient | None, database_url: str) -> None:
+        self.engine = engine  # set when the app's HTTP session exists
+        self.factory = session_factory(database_url)
+
+    # --- events and contacts -------------------------------------------------------------
+
+    def _first_time(self, key: str) -> bool:
+        try:
+            with self.factory.begin() as session:
+                session.add(ChannelEvent(key=key[:200]))
+            return True
+        except IntegrityError:
+            return False
+
+    async def first_time(self, key: str) -> bool:
+        """True the first time a platform event ``key`` is seen (also across restarts)."""
+        return await asyncio.to_thread(self._first_time, key)
+
+    def _contact(self, session: Session, sender: str) -> ChannelContact:
+        contact = session.get(ChannelContact, sender)
+        if contact is None:
+            contact = ChannelContact(sender_id=sender, choices=[], blocked=False)
+            session.add(contact)
+        return contact
+
+    def _set_blocked(self, sender: str, blocked: bool) -> None:
+        with self.factory.begin() as session:
+            self._contact(session, sender).blocked = blocked
+
+    async def set_blocked(self, sender: str, blocked: bool) -> None:
+        """The user blocked (LINE unfollow) or unblocked the account."""
+        await asyncio.to_thread(self._set_blocked, sender, blocked)
+
+    def contact(self, sender: str) -> ChannelContact | None:
+        with self.factory() as session:
+            return session.get(ChannelContact, sender)
+
+    # --- user messages -------------------------------------------------------------------
+
+    def _inbound(self, sender: str, text: str | None) -> str | None:
+        """Record the contact; return what the engine should get for a typed ``text``."""
+        with self.factory.begin() as session:
+            contact = self._contact(session, sender)
+            contact.last_inbound_at = utcnow()
+            contact.blocked = False
+            choices = list(contact.choices or [])
+        if text is None:
+            return None
+        number = CHOICE.match(text)
+        if number is not None:
+            index = int(thai_digits_to_arabic(number.group(1))) - 1
+            return choices[index]["payload"] if 0 <= index < len(choices) else text
+        if not text.startswith("/") or any(text == c.get("payload") for c in choices):
+            return text
+        # "/intent{...}" forces an intent in Rasa: honoured only for a payload we offered.
+        return text.lstrip("/").strip() or "?"
+
+    async def inbound(self, sender: str, text: str | None = None) -> str | None:
+        """Note that ``sender`` wrote; resolve a typed number or payload (``None``: nothing typed).
+
+        After a menu whose first choice is ``{"title": "ตำรวจ", "payload": "/police_find_station"}``
+        both "1" and "๑" become "/police_find_station".
+        """
+        return await asyncio.to_thread(self._inbound, sender, text)
+
+    async def ask(self, sender: str, message: str, channel: str) -> Outgoing:
+        """The engine's answer to ``message`` with the user's pending notifications in front."""
+        try:
+            replies = await self.engine.send(sender, message, metadata={"channel": channel})
+        except EngineUnavailable as exc:
+            log.warning("engine unavailable for a %s message: %s", channel, exc)
+            replies = [{"text": TEXTS["engine_down"]}]
+        return await self.outgoing(sender, replies)
+
+    async def outgoing(self, sender: str, replies: list[dict[str, Any]]) -> Outgoing:
+        """``replies`` (engine format) after the pending notifications; choices remembered."""
+        notes = await asyncio.to_thread(self._claim_for, sender)
+        out = Outgoing(render.normalize([n.as_message() for n in notes] + replies),
+                       [n.id for n in notes])
+        choices = render.offered_choices(out.replies)
+        if choices:
+            await asyncio.to_thread(self._remember, sender, choices)
+        return out
+
+    def _remember(self, sender: str, choices: list[dict[str, str]]) -> None:
+        with self.factory.begin() as session:
+            self._contact(session, sender).choices = choices
+
+    # --- notifications -------------------------------------------------------------------
+
+    def _take(self, note_id: int, *, now: datetime, honour_retry: bool) -> bool:
+        """Claim one notification for delivery; False if another delivery holds it."""
+        try:
+            with self.factory.begin() as session:
+                claim = session.get(NotificationClaim, note_id)
+                if claim is None:
+                    session.add(NotificationClaim(notification_id=note_id, claimed_at=now))
+                    return True
+                retry_after = _aware(claim.retry_after)
+                if retry_after is None:  # in flight
+                    if now - _aware(claim.claimed_at) < CLAIM_TTL:
+                        return False
+                elif honour_retry and retry_after > now:
+                    return False
+                taken = session.execute(
+                    update(NotificationClaim)
+                    .where(NotificationClaim.notification_id == note_id,
+                           NotificationClaim.claimed_at == claim.claimed_at)
+                    .values(claimed_at=now, retry_after=None)).rowcount
+                return taken == 1
+        except IntegrityError:
+            return False
+
+    def _claim_for(self, sender: str) -> list[notify.Notification]:
+        """The user is here: take their pending notifications, even those waiting for a retry."""
+        with self.factory() as session:
+            notes = notify.pending(session, sender, limit=NOTES_PER_MESSAGE)
+        now = utcnow()
+        return [n for n in notes if self._take(n.id, now=now, honour_retry=False)]
+
+    def pending_on(self, prefixes: list[str], limit: int = 200) -> list[notify.Notification]:
+        """Pending notifications of users on the given channels (``line``, ``fb``), oldest first."""
+        if not prefixes:
+            return []
+        sender = notify.Notification.sender_id
+        with self.factory() as session:
+            return list(session.scalars(
+                select(notify.Notification)
+                .where(notify.Notification.status == notify.PENDING,
+                       or_(*(sender.startswith(f"{p}:") for p in prefixes)))
+                .order_by(notify.Notification.id).limit(limit)))
+
+    def take(self, note_id: int) -> bool:
+        """Claim one notification for a push, unless held or waiting for its retry time."""
+        return self._take(note_id, now=utcnow(), honour_retry=True)
+
+    def _delivered(self, ids: list[int]) -> None:
+        with self.factory.begin() as session:
+            notify.mark_delivered(session, ids)
+            session.execute(delete(NotificationClaim)
+                            .where(NotificationClaim.notification_id.in_(ids)))
+
+    async def delivered(self, ids: list[int]) -> None:
+        if ids:
+            await asyncio.to_thread(self._delivered, ids)
+
+    def _failed(self, ids: list[int], error: str, retry_in: timedelta) -> None:
+        with self.factory.begin() as session:
+            for note_id in ids:
+                notify.mark_failed(session, note_id, error)
+            session.execute(update(NotificationClaim)
+                            .where(NotificationClaim.notification_id.in_(ids))
+                            .values(retry_after=utcnow() + retry_in))
+
+    async def failed(self, ids: list[int], error: str,
+                     retry_in: timedelta = timedelta(minutes=1)) -> None:
+        """The platform refused: keep the notifications pending, retry after ``retry_in``."""
+        if ids:
+            await asyncio.to_thread(self._failed, ids, error, retry_in)
+
+    def _keep(self, sender: str, replies: list[render.Reply]) -> None:
+        with self.factory.begin() as session:
+            for reply in replies:
+                for part in render.split_text(reply.text, notify.MAX_TEXT):
+                    notify.enqueue(session, sender, part, kind="channel.undelivered",
+                                   buttons=reply.choices, image_url=reply.image)
+
+    async def keep_undelivered(self, sender: str, replies: list[render.Reply]) -> None:
+        """Answers the platform refused go to the outbox, to be shown at the next contact."""
+        if replies:
+            await asyncio.to_thread(self._keep, sender, replies)
+
+    def forget_old_events(self) -> int:
+        """Drop redelivery records older than ``EVENT_RETENTION``."""
+        with self.factory.begin() as session:
+            return session.execute(delete(ChannelEvent).where(
+                ChannelEvent.received_at < utcnow() - EVENT_RETENTION)).rowcount
