@@ -1,0 +1,191 @@
+"""Signboard tax actions: thin adapters between the tracker and ``skills.signtax``.
+
+The conversation is a form (``signtax_form``) whose validation action reads the raw text of
+every message and advances the skill's state machine (``skills.signtax.dialogue``); the state
+lives in the ``signtax_state`` slot. When the machine says it is done, ``signtax_done`` is set,
+the form ends and ``action_signtax_finish`` files the return and shows the bill, or the
+receipts, history, or a closing line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from rasa_sdk.events import FollowupAction, SlotSet
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.base import SafeAction, settings
+from bot import registry
+from bot.db import session_factory
+from skills.signtax import dialogue, districts, links, service
+from skills.signtax.speech import say_baht, thai_date
+from skills.signtax.texts import text
+
+log = logging.getLogger(__name__)
+ACTIVE = SlotSet("active_skill", "signtax")
+# Intents the core answers even in the middle of the form (the form pauses); so does any
+# other skill's intent when the message says nothing about signs.
+CORE_FIRST = {"emergency", "human_handoff", "greet", "help", "goodbye", "thanks",
+              "out_of_scope"}
+LEAVE_CONFIDENCE = 0.6
+
+
+def _send(dispatcher, message: dict[str, Any]) -> None:
+    dispatcher.utter_message(text=message["text"], buttons=message.get("buttons") or [])
+
+
+def _point(tracker) -> tuple[float, float] | None:
+    values = {e.get("entity"): e.get("value") for e in tracker.latest_message.get("entities") or []}
+    try:
+        return float(values["latitude"]), float(values["longitude"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+class ValidateSigntaxForm(SafeAction):
+    """Every message while the form is active: parse it, update the state, say what changed."""
+
+    def name(self) -> str:
+        return "validate_signtax_form"
+
+    async def act(self, dispatcher, tracker, domain):
+        message = tracker.latest_message or {}
+        intent = message.get("intent") or {}
+        name, confidence = intent.get("name") or "", float(intent.get("confidence") or 0)
+        point = _point(tracker)
+        located = await asyncio.to_thread(districts.locate, *point) if point else None
+        raw = message.get("text") or ""
+        turn = dialogue.step(tracker.get_slot("signtax_state"),
+                             "" if raw.startswith("/") else raw,
+                             today=service.today_in_bangkok(), location=located)
+        if not turn.understood and confidence >= LEAVE_CONFIDENCE:
+            other = registry.skill_for_intent(name)
+            if name in CORE_FIRST or (other is not None and other.id != "signtax"):
+                # Reject: the core or the other skill answers this message; the calculation
+                # waits until the user comes back to it ("ภาษีป้าย").
+                return []
+        for m in turn.messages:
+            _send(dispatcher, m)
+        events = [SlotSet("signtax_state", turn.state)]
+        if turn.done:
+            events.append(SlotSet("signtax_done", turn.done))
+        return events
+
+
+class ActionAskSigntaxDone(SafeAction):
+    """The question the state machine is waiting on (numbered choices come with buttons)."""
+
+    def name(self) -> str:
+        return "action_ask_signtax_done"
+
+    async def act(self, dispatcher, tracker, domain):
+        state = tracker.get_slot("signtax_state") or {}
+        _send(dispatcher, state.get("prompt") or {"text": text("ask_describe")})
+        return []
+
+
+class ActionSigntaxStart(SafeAction):
+    """Entry: a fresh calculation (the form then reads the first message itself)."""
+
+    def name(self) -> str:
+        return "action_signtax_start"
+
+    async def act(self, dispatcher, tracker, domain):
+        return [ACTIVE, SlotSet("signtax_state", None), SlotSet("signtax_done", None)]
+
+
+class ActionSigntaxLocation(SafeAction):
+    """A location shared while signtax is the active skill: the form reads it as the district."""
+
+    def name(self) -> str:
+        return "action_signtax_location"
+
+    async def act(self, dispatcher, tracker, domain):
+        return [ACTIVE, SlotSet("signtax_done", None), FollowupAction("signtax_form")]
+
+
+def _bill_messages(bill: service.Bill, cfg) -> list[dict[str, Any]]:
+    late = (text("bill_late_line", amount=say_baht(bill.late_filing)) if bill.late_filing
+            else "")
+    head = ([text("bill_existing")] if bill.existing else []) + [
+        text("bill_header", bill_number=bill.bill_number),
+        text("bill_lines", business=bill.business_name, district=bill.district_th,
+             year=bill.tax_year + 543, tax=say_baht(bill.tax), late_line=late,
+             amount=say_baht(bill.amount), due=thai_date(bill.due_on),
+             ref1=bill.bill_number, ref2=bill.ref2)]
+    page = links.bill_url(cfg.public_base_url, cfg.secret_key, bill.bill_number)
+    messages = [{"text": "\n".join(head)}]
+    if cfg.promptpay_biller_id:
+        messages.append({"text": text("bill_qr", link=page), "image": links.bill_qr_url(
+            cfg.public_base_url, cfg.secret_key, bill.bill_number), "alt": text(
+            "bill_image_alt", bill_number=bill.bill_number, amount=say_baht(bill.amount))})
+    else:
+        messages.append({"text": text("bill_no_qr", district=bill.district_th, link=page)})
+    messages.append({"text": text("bill_late_payment")})
+    return messages
+
+
+def _file(cfg, sender: str, state: dict[str, Any]) -> service.Bill:
+    return service.file_return(
+        session_factory(cfg.database_url), sender_id=sender, business_name=state["business"],
+        district_code=state["district"]["code"], district_th=state["district"]["name_th"],
+        signs=[dialogue.to_sign(s) for s in state["signs"]], today=service.today_in_bangkok())
+
+
+def _history_lines(cfg, rows: list[dict], receipts_only: bool) -> list[str]:
+    if receipts_only:
+        lines = []
+        for r in rows:
+            if r["receipt_number"]:
+                lines.append(text("receipt_line", receipt_number=r["receipt_number"],
+                                  date=thai_date(r["paid_on"]), bill_number=r["bill_number"],
+                                  amount=say_baht(r["amount"]), link=links.receipt_url(
+                                      cfg.public_base_url, cfg.secret_key, r["receipt_number"])))
+        return lines or [text("receipts_none")]
+    if not rows:
+        return [text("history_none")]
+    lines = [text("history_header")]
+    for n, r in enumerate(rows, start=1):
+        status = (text("status_paid", receipt_number=r["receipt_number"],
+                       paid=thai_date(r["paid_on"])) if r["receipt_number"]
+                  else text("status_unpaid"))
+        lines.append(text("history_line", n=n, year=r["tax_year"] + 543,
+                          business=r["business_name"], district=r["district_th"],
+                          signs=r["signs"], filed=thai_date(r["filed_on"]),
+                          bill_number=r["bill_number"] or "-", amount=say_baht(r["amount"]),
+                          status=status))
+    return lines
+
+
+class ActionSigntaxFinish(SafeAction):
+    """After the form: file and bill, or show receipts/history, or close politely."""
+
+    def name(self) -> str:
+        return "action_signtax_finish"
+
+    async def act(self, dispatcher, tracker, domain):
+        done = tracker.get_slot("signtax_done")
+        state = tracker.get_slot("signtax_state") or {}
+        cfg = settings()
+        reset = [SlotSet("signtax_done", None), SlotSet("signtax_state", None)]
+        if done == dialogue.BILL:
+            try:
+                bill = await asyncio.to_thread(_file, cfg, tracker.sender_id, state)
+            except (SQLAlchemyError, ValueError, KeyError, TypeError):
+                log.exception("signtax filing failed")
+                dispatcher.utter_message(text=text("bill_failed"))
+                return reset
+            for m in _bill_messages(bill, cfg):
+                dispatcher.utter_message(text=m["text"], image=m.get("image"),
+                                         json_message={"alt": m["alt"]} if m.get("alt")
+                                         else None)
+        elif done in (dialogue.RECEIPTS, dialogue.HISTORY):
+            rows = await asyncio.to_thread(service.history, session_factory(cfg.database_url),
+                                           tracker.sender_id)
+            dispatcher.utter_message(text="\n".join(
+                _history_lines(cfg, rows, receipts_only=done == dialogue.RECEIPTS)))
+        elif done in (dialogue.FINISHED, dialogue.CANCELLED):
+            dispatcher.utter_message(text=text(done))
+        return reset
