@@ -129,6 +129,22 @@ def _strip_prefix(folded: str) -> str:
     return folded
 
 
+# A word written just before a name says which kind of place is meant ("เขตบางกะปิ").
+_KIND_HINTS = (("อำเภอ", ("district", "khet")), ("อ.", ("district", "khet")),
+               ("เขต", ("khet", "district")), ("แขวง", ("khwaeng", "subdistrict")),
+               ("ตำบล", ("subdistrict", "khwaeng")), ("ต.", ("subdistrict", "khwaeng")),
+               ("จังหวัด", ("province",)), ("จ.", ("province",)), ("สน.", ("station",)),
+               ("สภ.", ("station",)), ("โรงพัก", ("station",)), ("สถานีตำรวจ", ("station",)))
+
+
+def _hinted(before: str, places: list[Place]) -> list[Place]:
+    for word, kinds in _KIND_HINTS:
+        if before.endswith(_fold(word)):
+            narrowed = [p for p in places if p.kind in kinds]
+            return narrowed or places
+    return places
+
+
 def _exact(text: str) -> list[tuple[str, list[Place]]]:
     """Names found in the text, longest first, not overlapping."""
     by_name, _ = _names()
@@ -147,14 +163,18 @@ def _exact(text: str) -> list[tuple[str, list[Place]]]:
         if any(start < e and s < end for s, e in taken):
             continue
         taken.append((start, end))
-        out.append((name, by_name[name]))
+        out.append((name, _hinted(text[:start], by_name[name])))
     return out
 
 
 def _collapse(places: list[Place]) -> list[Place]:
-    """One name meaning nested places of one province counts as one place: keep the finest."""
-    provinces = {p.province_th for p in places}
-    if len(provinces) == 1 and len({p.kind for p in places}) == len(places):
+    """One name meaning nested places of one district counts as one place: keep the finest.
+
+    แขวงลาดพร้าว, เขตลาดพร้าว and สน.ลาดพร้าว are one answer; แขวงบางกะปิ (in เขตห้วยขวาง)
+    and เขตบางกะปิ are two.
+    """
+    districts = {(p.province_th, p.district_th or p.name_th) for p in places if p.kind != "province"}
+    if len(districts) == 1 and len({p.kind for p in places}) == len(places):
         return [min(places, key=lambda p: SPECIFICITY[p.kind])]
     return places
 

@@ -1,0 +1,113 @@
+"""What the police skill says: station answers, choices, phones, legal information."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from skills.police import service
+from skills.police.knowledge import KnowledgeBase
+
+
+def test_station_answer_has_everything_a_caller_needs():
+    text = service.station_message(13.7314, 100.5414)["text"]  # Lumphini Park
+    assert "สน.ลุมพินี" in text and "บก.น.5" in text
+    assert "02-255-5994" in text and "ศูนย์ สอง, สอง ห้า ห้า, ห้า เก้า เก้า สี่" in text
+    assert "ยังไม่ได้ยืนยัน" in text  # the CSV marks this phone single-source
+    assert "พื้นที่โดยประมาณ" in text and "แขวงลุมพินี" in text
+    assert re.search(r"ประมาณ \d+\.\d กิโลเมตร", text)
+    assert "https://www.openstreetmap.org/search?query=สถานีตำรวจนครบาลลุมพินี" in text
+    assert "ในเหตุฉุกเฉินโทร 191" in text
+    assert "เป็นการประมาณ" in text
+
+
+def test_station_answer_offers_numbered_next_steps_with_payloads():
+    message = service.station_message(13.7314, 100.5414)
+    assert [b["payload"] for b in message["buttons"]] == ["/police_nearest_stations",
+                                                         "/police_warning_subscribe"]
+    for i, b in enumerate(message["buttons"], start=1):
+        assert f"{i}. {b['title']}" in message["text"]
+    assert message["custom"]["tel"] == "tel:+6622555994"
+
+
+def test_station_without_a_phone_points_to_1599():
+    text = service.station_message(18.7877, 98.9933)["text"]  # Chiang Mai: no phone data
+    assert "สภ.เมืองเชียงใหม่" in text and "1599" in text and "191" in text
+
+
+def test_point_outside_thailand_says_so_plainly():
+    text = service.station_message(0, 0)["text"]
+    assert text.startswith("ตำแหน่งนี้อยู่นอกประเทศไทย") and "สภ." in text
+    sea = service.station_message(12.0, 101.0)["text"]
+    assert sea.startswith("ตำแหน่งนี้อยู่นอกพื้นที่ที่ระบบรู้จัก") and "กิโลเมตร" in sea
+
+
+def test_typed_place_gets_its_station():
+    message = service.station_for_text("อยู่ลาดพร้าว แจ้งความที่ไหน")
+    assert message["text"].startswith("สถานีตำรวจที่ดูแลลาดพร้าว: สน.ลาดพร้าว")
+    assert service.station_for_text("สวัสดีครับ") is None
+
+
+def test_ambiguous_place_gets_a_numbered_choice_that_carries_the_point():
+    message = service.station_for_text("อยู่อำเภอเฉลิมพระเกียรติ")
+    assert len(message["buttons"]) >= 2
+    assert "1. เฉลิมพระเกียรติ (อำเภอ จังหวัด" in message["text"]
+    payload = message["buttons"][0]["payload"]
+    assert payload.startswith("/police_find_station{")
+    entities = json.loads(payload.removeprefix("/police_find_station"))
+    place = service.place_from_choice(entities)
+    chosen = service.station_message(place.lat, place.lon, place)["text"]
+    assert chosen.startswith("สถานีตำรวจที่ดูแลเฉลิมพระเกียรติ: สภ.เฉลิมพระเกียรติ")
+
+
+def test_nearest_three_stations_are_listed_by_distance():
+    text = service.nearest_message(13.7314, 100.5414)["text"]
+    items = re.findall(r"^\d\. (\S+) .* ประมาณ ([\d.]+) กิโลเมตร", text, flags=re.M)
+    assert len(items) == 3
+    distances = [float(d) for _, d in items]
+    assert distances == sorted(distances)
+    assert "191" in text
+
+
+def test_phone_of_a_named_station():
+    text = service.phone_for_text("เบอร์ สน.ลุมพินี")["text"]
+    assert text.startswith("สน.ลุมพินี (บก.น.5)") and "02-255-5994" in text
+    verified = service.phone_for_text("ขอเบอร์ สน.ชนะสงคราม")["text"]
+    assert "02-282-2323" in verified and "ยังไม่ได้ยืนยัน" not in verified
+
+
+def test_phone_of_an_ambiguous_station_name_is_a_choice():
+    message = service.phone_for_text("เบอร์ สน.พลับพลาไชย")
+    assert [b["title"] for b in message["buttons"]] == ["สน.พลับพลาไชย 1", "สน.พลับพลาไชย 2"]
+    station_id = json.loads(message["buttons"][1]["payload"].removeprefix(
+        "/police_station_phone"))["police_station"]
+    assert service.phone_for_text("", station_id)["text"].startswith("สน.พลับพลาไชย 2")
+
+
+def test_unknown_station_is_said_honestly():
+    assert "ไม่พบสถานีตำรวจชื่อนี้" in service.phone_for_text("เบอร์โรงพักดาวอังคาร")["text"]
+
+
+def test_scam_question_is_answered_with_its_source():
+    text = service.legal_message("มีคนโทรมาอ้างว่าเป็นตำรวจ ให้โอนเงินไปตรวจสอบบัญชี")["text"]
+    assert "แก๊งคอลเซ็นเตอร์" in text and "1441" in text
+    assert "ที่มา:" in text and "ตรวจสอบข้อมูลเมื่อ 2026-" in text
+
+
+def test_online_fraud_points_to_online_reporting():
+    text = service.legal_message("โดนโกงซื้อของในเฟซบุ๊ก โอนเงินไปแล้ว")["text"]
+    assert "thaipoliceonline.go.th" in text
+
+
+def test_unrelated_question_falls_back_to_1599():
+    text = service.legal_message("ฝนจะตกไหมพรุ่งนี้")["text"]
+    assert "1599" in text and "ที่มา" not in text
+
+
+def test_every_knowledge_entry_has_source_and_date_and_finds_itself():
+    kb = KnowledgeBase.load()
+    assert len(kb.entries) >= 8
+    for entry in kb.entries:
+        assert entry.source and re.match(r"\d{4}-\d{2}-\d{2}$", entry.checked)
+        for question in entry.questions:
+            assert kb.answer(question).entry.id == entry.id, question
