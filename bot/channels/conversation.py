@@ -57,6 +57,10 @@ def image_message(ref: str) -> str:
     return "/share_image" + json.dumps({"image_ref": ref})
 
 
+class _Gone(Exception):
+    """The notification was delivered meanwhile (the claim is rolled back)."""
+
+
 @dataclass
 class Outgoing:
     """An answer ready to render, and the notifications it carries."""
@@ -165,6 +169,12 @@ class Conversations:
                 claim = session.get(NotificationClaim, note_id)
                 if claim is None:
                     session.add(NotificationClaim(notification_id=note_id, claimed_at=now))
+                    session.flush()  # a concurrent claim fails here
+                    # delivered by another process since our list was read?
+                    status = session.scalar(select(notify.Notification.status).where(
+                        notify.Notification.id == note_id))
+                    if status != notify.PENDING:
+                        raise _Gone
                     return True
                 retry_after = _aware(claim.retry_after)
                 if retry_after is None:  # in flight
@@ -178,7 +188,7 @@ class Conversations:
                            NotificationClaim.claimed_at == claim.claimed_at)
                     .values(claimed_at=now, retry_after=None)).rowcount
                 return taken == 1
-        except IntegrityError:
+        except (IntegrityError, _Gone):
             return False
 
     def _claim_for(self, sender: str) -> list[notify.Notification]:

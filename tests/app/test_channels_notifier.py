@@ -1,0 +1,155 @@
+"""The notifier and the conversation layer over a real database and fake platforms on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot import db, notify
+from bot.channels.conversation import Conversations, utcnow
+from bot.channels.line import LineChannel
+from bot.channels.messenger import MessengerChannel
+from bot.channels.models import ChannelContact
+from bot.channels.notifier import Notifier
+from bot.channels.testing import FakeGraph, FakeLine
+from bot.settings import Settings
+
+
+@pytest.fixture
+def setup(tmp_path):
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    db.upgrade(url)
+    with FakeLine("line-token") as line, FakeGraph("page-token") as graph:
+        settings = dataclasses.replace(
+            Settings.from_env({"VAR_DIR": str(tmp_path), "SECRET_KEY": "k"}),
+            database_url=url, line_channel_secret="s", line_channel_access_token="line-token",
+            line_api_base=line.url, messenger_app_secret="s", messenger_page_token="page-token",
+            messenger_verify_token="v", graph_api_base=graph.api_base)
+        yield settings, line, graph
+
+
+def enqueue(conversations: Conversations, sender: str, text: str) -> int:
+    with conversations.factory.begin() as session:
+        return notify.enqueue(session, sender, text, kind="test").id
+
+
+def note(conversations: Conversations, note_id: int) -> notify.Notification:
+    with conversations.factory() as session:
+        return session.get(notify.Notification, note_id)
+
+
+async def started(settings):
+    conversations = Conversations(None, settings.database_url)
+    line, fb = LineChannel(settings, conversations), MessengerChannel(settings, conversations)
+    await line.start()
+    await fb.start()
+    return conversations, line, fb
+
+
+@pytest.mark.asyncio
+async def test_pushes_within_each_channels_rules_and_keeps_what_cannot_go(setup):
+    settings, fake_line, fake_graph = setup
+    conversations, line, fb = await started(settings)
+    try:
+        fake_line.blocked_users.add("Ublocked")
+        ok = enqueue(conversations, "line:Uok", "ไฟป่าใกล้จุดที่คุณติดตาม")
+        refused = enqueue(conversations, "line:Ublocked", "คำร้องของคุณได้รับการตรวจสอบแล้ว")
+        web = enqueue(conversations, "web:abcdefgh12", "ภาษีป้ายครบกำหนด")
+        outside = enqueue(conversations, "fb:111", "นอกช่วง 24 ชั่วโมง")
+        await conversations.inbound("fb:222")  # wrote just now: inside Messenger's window
+        inside = enqueue(conversations, "fb:222", "ศูนย์พักพิงเปิดแล้ว")
+        notifier = Notifier(conversations, [line, fb])
+
+        assert await notifier.run_once() == 2
+        assert note(conversations, ok).status == notify.DELIVERED
+        assert note(conversations, inside).status == notify.DELIVERED
+        assert [c.body["message"]["text"] for c in fake_graph.sent("222")] == [
+            "ศูนย์พักพิงเปิดแล้ว"]
+        assert fake_graph.sent("222")[0].body["messaging_type"] == "UPDATE"
+        kept = note(conversations, refused)
+        assert kept.status == notify.PENDING and kept.attempts == 1
+        assert "Failed to send messages" in kept.last_error
+        for untouched in (web, outside):  # web chat and outside the window: never pushed
+            assert note(conversations, untouched).status == notify.PENDING
+            assert note(conversations, untouched).attempts == 0
+        assert not fake_graph.sent("111")
+
+        # the refusal is not retried at once; the next round sends nothing new
+        calls = len(fake_line.calls)
+        assert await notifier.run_once() == 0
+        assert len(fake_line.calls) == calls
+
+        # the user's own next message carries it, in front of the answer
+        out = await conversations.outgoing("line:Ublocked", [{"text": "สวัสดีค่ะ"}])
+        assert [r.text for r in out.replies] == ["คำร้องของคุณได้รับการตรวจสอบแล้ว", "สวัสดีค่ะ"]
+        fake_line.blocked_users.clear()
+        assert await line.deliver("line:Ublocked", "token-1", time.monotonic(), out)
+        assert fake_line.replies()[-1].body["messages"][0]["text"] == out.replies[0].text
+        assert note(conversations, refused).status == notify.DELIVERED
+    finally:
+        await line.close()
+        await fb.close()
+
+
+@pytest.mark.asyncio
+async def test_two_notifiers_never_push_the_same_notification_twice(setup):
+    settings, fake_line, _ = setup
+    conversations, line, fb = await started(settings)
+    try:
+        ids = [enqueue(conversations, f"line:U{i}", f"ประกาศที่ {i}") for i in range(6)]
+        first, second = Notifier(conversations, [line]), Notifier(conversations, [line])
+        sent = await asyncio.gather(first.run_once(), second.run_once())
+        assert sum(sent) == 6
+        assert sorted(c.body["to"] for c in fake_line.pushes()) == [f"U{i}" for i in range(6)]
+        assert all(note(conversations, i).status == notify.DELIVERED for i in ids)
+    finally:
+        await line.close()
+        await fb.close()
+
+
+@pytest.mark.asyncio
+async def test_an_unfollowed_line_user_is_not_pushed_and_messenger_window_expires(setup):
+    settings, fake_line, fake_graph = setup
+    conversations, line, fb = await started(settings)
+    try:
+        await conversations.set_blocked("line:Ugone", True)
+        gone = enqueue(conversations, "line:Ugone", "แจ้งเตือน")
+        await conversations.inbound("fb:333")
+        with conversations.factory.begin() as session:
+            contact = session.get(ChannelContact, "fb:333")
+            contact.last_inbound_at = utcnow() - timedelta(hours=25)
+        late = enqueue(conversations, "fb:333", "แจ้งเตือน")
+        assert await Notifier(conversations, [line, fb]).run_once() == 0
+        assert not fake_line.pushes() and not fake_graph.sent()
+        assert note(conversations, gone).attempts == note(conversations, late).attempts == 0
+    finally:
+        await line.close()
+        await fb.close()
+
+
+@pytest.mark.asyncio
+async def test_a_typed_number_picks_the_choice_last_offered_and_intents_cannot_be_typed(setup):
+    settings, _, _ = setup
+    conversations = Conversations(None, settings.database_url)
+    sender = "web:abcdefgh12"
+    await conversations.outgoing(sender, [{"text": "เลือกบริการ", "buttons": [
+        {"title": "ตำรวจ", "payload": "/police_find_station"},
+        {"title": "ภาษีป้าย", "payload": "/signtax_calculate"}]}])
+    assert await conversations.inbound(sender, "2") == "/signtax_calculate"
+    assert await conversations.inbound(sender, " ๑ ") == "/police_find_station"
+    assert await conversations.inbound(sender, "3") == "3"  # out of range: said as typed
+    assert await conversations.inbound(sender, "/signtax_calculate") == "/signtax_calculate"
+    assert await conversations.inbound(
+        sender, '/share_location{"latitude": 1, "longitude": 2}') == (
+        'share_location{"latitude": 1, "longitude": 2}')
+    # an answer without choices keeps the earlier list for a later number
+    await conversations.outgoing(sender, [{"text": "รับทราบ"}])
+    assert await conversations.inbound(sender, "1") == "/police_find_station"
+    with conversations.factory() as session:
+        contact = session.scalars(select(ChannelContact)).one()
+        assert contact.last_inbound_at is not None

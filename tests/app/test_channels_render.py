@@ -1,0 +1,89 @@
+"""The rendering layer: complete text forms, platform limits, splitting without losing facts."""
+
+from __future__ import annotations
+
+import re
+
+from bot.channels import render
+
+MENU = [{"title": t, "payload": f"/s{i}"} for i, t in enumerate(
+    ["ตำรวจ", "บริการสำหรับคนตาบอดและสายตาเลือนราง", "วินมอเตอร์ไซค์รับจ้าง"], start=1)]
+
+
+def test_choices_are_written_into_the_text_once():
+    bare = render.normalize([{"text": "เลือกบริการ", "buttons": MENU}])[0]
+    assert bare.text.splitlines()[1:] == [
+        "1. ตำรวจ", "2. บริการสำหรับคนตาบอดและสายตาเลือนราง", "3. วินมอเตอร์ไซค์รับจ้าง"]
+    listed = "เลือกบริการ\n1. ตำรวจ\n2. บริการสำหรับคนตาบอดและสายตาเลือนราง\n3. วินมอเตอร์ไซค์รับจ้าง"
+    assert render.normalize([{"text": listed, "buttons": MENU}])[0].text == listed
+
+
+def test_an_image_always_has_a_text_beside_it():
+    alone = render.normalize([{"image": "https://example.org/qr.png",
+                               "custom": {"alt": "คิวอาร์โค้ดชำระภาษีป้าย รหัสอ้างอิง 12345"}}])[0]
+    assert alone.text == "คิวอาร์โค้ดชำระภาษีป้าย รหัสอ้างอิง 12345"
+    line = render.line_messages([alone])
+    assert [m["type"] for m in line] == ["image", "text"]
+    assert line[1]["text"] == alone.text
+    # LINE and Messenger only fetch https images; the text still says everything
+    plain = render.normalize([{"text": "ใบเสร็จ เลขที่ 7", "image": "http://127.0.0.1/r.png"}])
+    assert [m["type"] for m in render.line_messages(plain)] == ["text"]
+    assert render.messenger_messages(plain) == [{"text": "ใบเสร็จ เลขที่ 7"}]
+
+
+def test_long_thai_text_is_split_within_the_limit_without_losing_a_character():
+    text = "ศูนย์พักพิงชั่วคราวเปิดรับผู้ประสบภัยที่โรงเรียนวัดสุทธิวราราม" * 200  # no spaces
+    parts = render.split_text(text, render.MESSENGER_TEXT_MAX)
+    assert len(parts) > 1 and all(len(p) <= render.MESSENGER_TEXT_MAX for p in parts)
+    assert "".join(parts) == text
+    # no part starts with a vowel or tone mark torn from its consonant, nor ends with a
+    # leading vowel torn from the consonant after it
+    assert not any(re.match("[\u0e30-\u0e3a\u0e45-\u0e4e]", p) for p in parts)
+    assert not any(re.search("[\u0e40-\u0e44]$", p) for p in parts)
+
+
+def test_paragraphs_are_kept_whole_when_splitting():
+    paragraphs = [f"ข้อ {i}. " + "ค่าปรับตามกฎหมาย 500 บาท " * 40 for i in range(1, 30)]
+    text = "\n\n".join(paragraphs)
+    parts = render.split_text(text, render.LINE_TEXT_MAX)
+    assert all(render._units(p) <= render.LINE_TEXT_MAX for p in parts)
+    assert re.sub(r"\s+", " ", " ".join(parts)) == re.sub(r"\s+", " ", text).strip()
+    assert all(p.startswith("ข้อ ") for p in parts)  # every part starts at a paragraph
+
+
+def test_line_quick_replies_stay_within_limits_and_the_text_lists_every_choice():
+    many = [{"title": f"สถานีตำรวจนครบาลลำดับที่ {i}", "payload": f"/pick{{\"n\": {i}}}"}
+            for i in range(1, 21)]
+    messages = render.line_messages(render.normalize([{"text": "เลือกสถานี", "buttons": many}]))
+    items = messages[-1]["quickReply"]["items"]
+    assert len(items) == render.LINE_QUICK_REPLY_MAX
+    assert all(len(i["action"]["label"]) <= render.LINE_LABEL_MAX for i in items)
+    assert items[0]["action"] == {"type": "postback", "label": "1. สถานีตำรวจนครบาล…",
+                                  "data": '/pick{"n": 1}', "displayText": many[0]["title"]}
+    for number, choice in enumerate(many, start=1):
+        assert f"{number}. {choice['title']}" in messages[-1]["text"]
+
+
+def test_a_payload_too_long_for_a_postback_becomes_its_number():
+    long = [{"title": "ยืนยัน", "payload": "/confirm" + '{"x": "' + "a" * 400 + '"}'}]
+    item = render.line_messages(render.normalize([{"text": "ยืนยันไหม", "buttons": long}]))[-1]
+    assert item["quickReply"]["items"][0]["action"] == {
+        "type": "message", "label": "1. ยืนยัน", "text": "1"}
+
+
+def test_many_messages_go_out_five_at_a_time_in_order():
+    replies = render.normalize([{"text": f"ข้อความที่ {i}"} for i in range(1, 13)])
+    groups = render.batches(render.line_messages(replies))
+    assert [len(g) for g in groups] == [5, 5, 2]
+    assert [m["text"] for g in groups for m in g] == [f"ข้อความที่ {i}" for i in range(1, 13)]
+    assert render.owners(replies, render.line_messages) == list(range(12))
+
+
+def test_messenger_quick_replies_limit_and_text_limit():
+    many = [{"title": f"ตัวเลือกที่ยาวมากเกินยี่สิบตัวอักษร {i}", "payload": f"/c{i}"}
+            for i in range(1, 16)]
+    out = render.messenger_messages(render.normalize([{"text": "ก" * 4500, "buttons": many}]))
+    assert all(len(m["text"]) <= render.MESSENGER_TEXT_MAX for m in out)
+    quick = out[-1]["quick_replies"]
+    assert len(quick) == 13 and all(len(q["title"]) <= 20 for q in quick)
+    assert "quick_replies" not in out[0]
