@@ -13,7 +13,6 @@ from rasa_sdk.events import SlotSet
 from sqlalchemy import select
 
 from actions.base import SafeAction, response_text, settings
-from bot import uploads
 from bot.db import session_factory
 from skills.motortaxi import codes, fares, service, vest
 from skills.motortaxi.models import CATEGORIES, Complaint, utcnow
@@ -109,6 +108,8 @@ class ActionMotortaxiScanPhoto(SafeAction):
 
     async def act(self, dispatcher, tracker, domain):
         events = [SlotSet("active_skill", SKILL)]
+        from bot import uploads  # the gateway's photo store (core); imported when a photo comes
+
         ref = _entity(tracker, "image_ref") or tracker.get_slot("image_ref")
         try:
             data = await asyncio.to_thread(uploads.load, settings().var_dir, ref)
