@@ -103,6 +103,7 @@ class PolygonLayer:
             self.geoms.append(geom)
         for geom in self.geoms:
             shapely.prepare(geom)
+        self._boundaries: dict[int, BaseGeometry] = {}
         self.index = index.Index(
             ((i, g.bounds, None) for i, g in enumerate(self.geoms)), interleaved=True)
 
@@ -121,8 +122,15 @@ class PolygonLayer:
         if len(hits) == 1:
             return hits[0]
         point = Point(lon, lat)
-        return min(hits, key=lambda i: (-round(self.geoms[i].boundary.distance(point), 12),
+        return min(hits, key=lambda i: (-round(self._boundary(i).distance(point), 12),
                                         str(self.props[i].get(self.key))))
+
+    def _boundary(self, i: int) -> BaseGeometry:
+        """The polygon's outline, computed once (only points in overlaps need it)."""
+        found = self._boundaries.get(i)
+        if found is None:
+            found = self._boundaries[i] = self.geoms[i].boundary
+        return found
 
     def lookup(self, lon: float, lat: float) -> dict[str, Any] | None:
         i = self.lookup_index(lon, lat)
