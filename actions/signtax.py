@@ -29,11 +29,25 @@ ACTIVE = SlotSet("active_skill", "signtax")
 # other skill's intent when the message says nothing about signs.
 CORE_FIRST = {"emergency", "human_handoff", "greet", "help", "goodbye", "thanks",
               "out_of_scope"}
+ALWAYS_FIRST = {"emergency", "human_handoff"}
 LEAVE_CONFIDENCE = 0.6
+OWN_ACTIONS = {"signtax_form", "validate_signtax_form", "action_ask_signtax_done",
+               "action_signtax_start", "action_signtax_location", "action_handle_location",
+               "action_listen", "action_extract_slots", "action_session_start"}
 
 
 def _send(dispatcher, message: dict[str, Any]) -> None:
     dispatcher.utter_message(text=message["text"], buttons=message.get("buttons") or [])
+
+
+def _returning(tracker) -> bool:
+    """True when another action answered the latest message before the form ran again."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "action" and event.get("name") not in OWN_ACTIONS:
+            return True
+    return False
 
 
 def _point(tracker) -> tuple[float, float] | None:
@@ -60,12 +74,18 @@ class ValidateSigntaxForm(SafeAction):
         turn = dialogue.step(tracker.get_slot("signtax_state"),
                              "" if raw.startswith("/") else raw,
                              today=service.today_in_bangkok(), location=located)
-        if not turn.understood and confidence >= LEAVE_CONFIDENCE:
-            other = registry.skill_for_intent(name)
-            if name in CORE_FIRST or (other is not None and other.id != "signtax"):
-                # Reject: the core or the other skill answers this message; the calculation
-                # waits until the user comes back to it ("ภาษีป้าย").
-                return []
+        other = registry.skill_for_intent(name)
+        leaving = confidence >= LEAVE_CONFIDENCE and (
+            name in ALWAYS_FIRST or (other is not None and other.id != "signtax"))
+        if _returning(tracker):
+            # Back after the core or another skill answered this message: a different service
+            # or danger ends the calculation quietly; small talk returns to the question.
+            return [SlotSet("signtax_done", dialogue.PAUSED)] if leaving else []
+        if name in ALWAYS_FIRST and confidence >= LEAVE_CONFIDENCE:
+            return []  # reject: danger now or a person asked for is never held up by the form
+        if not turn.understood and (leaving or (
+                name in CORE_FIRST and confidence >= LEAVE_CONFIDENCE)):
+            return []  # reject: the core or the other skill answers this message
         for m in turn.messages:
             _send(dispatcher, m)
         events = [SlotSet("signtax_state", turn.state)]

@@ -23,8 +23,8 @@ from .parse import Mention, exemptions, parse
 from .speech import figure, say_baht, thai_date
 from .texts import text
 
-CANCELLED, FINISHED, OUTSIDE, BILL, RECEIPTS, HISTORY = (
-    "cancelled", "finished", "outside", "bill", "receipts", "history")
+CANCELLED, FINISHED, OUTSIDE, BILL, RECEIPTS, HISTORY, PAUSED = (
+    "cancelled", "finished", "outside", "bill", "receipts", "history", "paused")
 MAX_SIGNS = 20
 
 
