@@ -18,7 +18,6 @@ from bot.geo import InvalidCoordinates
 from skills.police import service, warnings
 
 ACTIVE = SlotSet("active_skill", "police")
-STRONG_KB_MATCH = 0.45
 
 
 def _entities(tracker) -> dict[str, Any]:
@@ -80,7 +79,7 @@ class ActionPoliceFindStation(SafeAction):
         if text and service.default_index().find(text):  # "สน.ทองหล่ออยู่ที่ไหน"
             return service.phone_for_text(text)
         match = service.default_kb().answer(text) if text else None
-        if match is not None and match.score >= STRONG_KB_MATCH:
+        if match is not None and match.score >= service.STRONG_MATCH:
             legal = service.legal_message(text)
             return {"text": legal["text"] + "\n\n" + service.t("ask_place"),
                     "custom": legal.get("custom")}

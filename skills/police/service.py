@@ -29,6 +29,8 @@ DIGITS_TH = dict(zip("0123456789", ("ศูนย์", "หนึ่ง", "ส�
                                     "แปด", "เก้า"), strict=True))
 OSM_SEARCH = "https://www.openstreetmap.org/search?query="
 POINT_KINDS = ("landmark",)
+STRONG_MATCH = 0.45  # a knowledge entry this close answers even when another intent was guessed
+PHONE_KB_MATCH = 0.7  # stricter: "เบอร์" alone must not turn an unknown station into hotlines
 
 
 @lru_cache(maxsize=1)
@@ -207,6 +209,9 @@ def phone_for_text(text: str, station_id: str | None = None) -> dict[str, Any]:
         places = [p for p in find_places(text) if p.kind != "province"]
         if len(places) == 1:
             return phone_message(idx.at(places[0].lat, places[0].lon).station)
+        match = default_kb().answer(text)
+        if match is not None and match.score >= PHONE_KB_MATCH:  # "เบอร์ตำรวจท่องเที่ยว"
+            return legal_message(text)
         return {"text": t("station_not_found")}
     if len(found) == 1:
         return phone_message(found[0])

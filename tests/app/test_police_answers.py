@@ -111,3 +111,8 @@ def test_every_knowledge_entry_has_source_and_date_and_finds_itself():
         assert entry.source and re.match(r"\d{4}-\d{2}-\d{2}$", entry.checked)
         for question in entry.questions:
             assert kb.answer(question).entry.id == entry.id, question
+
+
+def test_phone_question_about_a_hotline_gets_the_hotline_entry():
+    text = service.phone_for_text("เบอร์ตำรวจท่องเที่ยว")["text"]
+    assert "1155" in text and "ที่มา:" in text
