@@ -68,8 +68,7 @@ def with_check(payload: str) -> str:
 def new_code(rng: secrets.SystemRandom | None = None) -> str:
     """A fresh random code (no leading zero) with its check digit, as stored (no dash)."""
     rng = rng or secrets.SystemRandom()
-    payload = str(rng.randint(1, 9)) + "".join(str(rng.randint(0, 9)) for _ in range(LENGTH - 2))
-    return with_check(payload)
+    return with_check(str(rng.randrange(10 ** (LENGTH - 2), 10 ** (LENGTH - 1))))
 
 
 def parse(text: str) -> str:

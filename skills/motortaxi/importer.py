@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import select
@@ -64,6 +65,12 @@ class ImportReport:
             out.writerows(self.rejected)
 
 
+@lru_cache(maxsize=8192)
+def _normalize(value: str) -> str:
+    """``bot.text.normalize``, cached: stands, districts and provinces repeat in every file."""
+    return normalize(value) if value else ""
+
+
 def _date(value: str) -> date:
     value = thai_digits_to_arabic(value.strip())
     m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", value) or None
@@ -82,7 +89,7 @@ def _date(value: str) -> date:
 def clean_row(raw: dict[str, str], mapping: dict[str, str]) -> tuple[dict, str]:
     """``(values, "")`` for a good row, ``({}, reason)`` for a bad one."""
     reasons = texts()["import_reasons"]
-    get = {f: normalize(raw.get(col) or "") for f, col in mapping.items()}
+    get = {f: _normalize(raw.get(col) or "") for f, col in mapping.items()}
     for f in REQUIRED:
         if not get.get(f):
             return {}, reasons["missing"].format(field=mapping.get(f, f))
