@@ -1,0 +1,141 @@
+"""Trips, position retention, and a chat photo of a vest QR decoded by the real decoder."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import yaml
+from PIL import Image, ImageFilter
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import func, select
+
+from bot.db import session_factory, upgrade
+from skills.motortaxi import codes, demo, service, vest
+from skills.motortaxi.models import Position, Rider
+from tests.app.conftest import ROOT
+
+BASE = "http://127.0.0.1:9"
+
+
+@pytest.fixture(scope="module")
+def factory(tmp_path_factory):
+    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'app.db'}"
+    upgrade(url)
+    f = session_factory(url)
+    with f.begin() as session:
+        demo.seed_demo(session, 12)
+    return f
+
+
+def _rider(factory, status="active") -> Rider:
+    with factory.begin() as session:
+        return session.scalars(select(Rider).where(Rider.status == status)).first()
+
+
+def test_shared_trip_shows_the_last_position_and_expires(factory):
+    rider = _rider(factory)
+    start = datetime.now(timezone.utc) - timedelta(minutes=10)
+    with factory.begin() as session:
+        trip = service.share_trip(session, "web:abcdefgh", session.get(Rider, rider.id),
+                                  "ปากซอย 11", now=start)
+        token = trip.token
+        stored, problems = service.record_positions(session, [
+            {"code": rider.code, "latitude": 13.70, "longitude": 100.50,
+             "recorded_at": (start - timedelta(minutes=5)).isoformat()},  # before the trip
+            {"code": rider.code, "latitude": 13.74, "longitude": 100.55,
+             "recorded_at": (start + timedelta(minutes=5)).isoformat()},
+        ])
+    assert (stored, problems) == (2, [])
+    with factory.begin() as session:
+        trip = service.trip_by_token(session, token)
+        pos = service.last_position(session, trip.rider_id, trip.started_at)
+        assert (pos.latitude, pos.longitude) == (13.74, 100.55)
+        later = start + timedelta(hours=service.TRIP_HOURS, minutes=1)
+        assert service.trip_by_token(session, token, now=later) is None
+        assert service.trip_by_token(session, token[:-1] + "x") is None
+
+
+def test_positions_older_than_the_retention_are_purged(factory):
+    rider = _rider(factory)
+    now = datetime.now(timezone.utc)
+    with factory.begin() as session:
+        service.record_positions(session, [
+            {"code": rider.code, "latitude": 14.0, "longitude": 100.6,
+             "recorded_at": (now - timedelta(hours=h)).isoformat()} for h in (1, 20, 23)])
+    with factory.begin() as session:
+        before = session.scalar(select(func.count(Position.id)))
+        # two hours later, what is then more than 24 hours old (the 23-hour one) goes
+        gone = service.purge_positions(session, 24, now=now + timedelta(hours=2))
+        after = session.scalar(select(func.count(Position.id)))
+    assert gone == 1 and after == before - 1
+    with factory.begin() as session:
+        oldest = session.scalar(select(func.min(Position.recorded_at)))
+    assert oldest.replace(tzinfo=timezone.utc) >= now - timedelta(hours=22)
+    # and positions too old to keep are refused on arrival
+    with factory.begin() as session:
+        stored, problems = service.record_positions(session, [
+            {"code": rider.code, "latitude": 14.0, "longitude": 100.6,
+             "recorded_at": (now - timedelta(hours=30)).isoformat()}])
+    assert stored == 0 and problems[0]["index"] == 0
+
+
+def _photo_of(png: bytes) -> bytes:
+    """The sheet as a phone photo: smaller, slightly rotated and blurred, on a grey table, JPEG."""
+    sheet = Image.open(io.BytesIO(png)).convert("RGB").resize((420, 560))
+    sheet = sheet.rotate(7, expand=True, fillcolor=(120, 120, 120))
+    photo = Image.new("RGB", (1000, 900), (120, 120, 120))
+    photo.paste(sheet, (250, 120))
+    photo = photo.filter(ImageFilter.GaussianBlur(0.8))
+    out = io.BytesIO()
+    photo.save(out, format="JPEG", quality=80)
+    return out.getvalue()
+
+
+def _domain() -> dict:
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    skill = yaml.safe_load((ROOT / "nlu_data/motortaxi/domain.yml").read_text(encoding="utf-8"))
+    domain["responses"].update(skill["responses"])
+    return domain
+
+
+def _run_photo_action(monkeypatch, tmp_path, factory, photo: bytes):
+    pytest.importorskip("bot.uploads")
+    from actions import base
+    from actions.motortaxi import ActionMotortaxiScanPhoto
+    from bot import uploads
+
+    monkeypatch.setenv("VAR_DIR", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", str(factory.kw["bind"].url))
+    monkeypatch.setenv("PUBLIC_BASE_URL", BASE)
+    base.settings.cache_clear()
+    ref = uploads.save(tmp_path, photo, "image/jpeg")
+    tracker = Tracker("web:photo-user", {"image_ref": ref}, {
+        "intent": {"name": "share_image"}, "entities": [{"entity": "image_ref", "value": ref}],
+        "text": ""}, [], False, None, {}, "")
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionMotortaxiScanPhoto().run(dispatcher, tracker, _domain()))
+    base.settings.cache_clear()
+    return dispatcher.messages, events
+
+
+def test_a_photo_of_the_vest_qr_verifies_the_rider(monkeypatch, tmp_path, factory):
+    rider = _rider(factory)
+    photo = _photo_of(vest.png_sheet(service.verify_url(BASE, rider), rider.code))
+    assert vest.decode_qr(photo) == [service.verify_url(BASE, rider)]  # the real decoder
+    messages, events = _run_photo_action(monkeypatch, tmp_path, factory, photo)
+    assert messages[0]["response"] == "utter_motortaxi_rider"
+    assert messages[0]["code"] == codes.format_code(rider.code)
+    assert {"event": "slot", "name": "motortaxi_rider_code", "value": rider.code,
+            "timestamp": None} in events
+
+
+def test_a_photo_of_a_forged_qr_gets_the_warning(monkeypatch, tmp_path, factory):
+    rider = _rider(factory)
+    forged = f"{BASE}/motortaxi/v/{rider.qr_token[:-3]}abc"
+    photo = _photo_of(vest.png_sheet(forged, rider.code))
+    messages, _ = _run_photo_action(monkeypatch, tmp_path, factory, photo)
+    assert [m["response"] for m in messages] == ["utter_motortaxi_qr_forged"]
