@@ -89,12 +89,22 @@ test-stories: train ## Rasa test stories (end to end: NLU and dialogue) for the 
 test-app: setup train ## App-runtime tests, including the running product (system tests)
 	@$(APP_PY) -m pytest -q tests/app tests/system
 
-test: setup lint validate test-engine test-stories test-app ## Everything CI runs
+BROWSER_TESTS := tests/browser
+
+# npm ci wipes node_modules, so it runs only when the lock file changed (idempotent).
+$(BROWSER_TESTS)/node_modules/.installed: $(BROWSER_TESTS)/package-lock.json
+	@cd $(BROWSER_TESTS) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+test-browser: setup train $(BROWSER_TESTS)/node_modules/.installed ## Web chat in Chromium: keyboard-only conversation, axe-core (needs /usr/bin/chromium)
+	@cd $(BROWSER_TESTS) && npm test
+
+test: setup lint validate test-engine test-stories test-app test-browser ## Everything CI runs
 
 bench: setup train ## Benchmarks (figures printed; see bench/README.md)
 	@$(ENGINE_PY) bench/nlu_pipelines.py
 
 clean: ## Remove build output and local state (models, var/, venvs)
-	rm -rf models var .rasa results $(ENGINE) $(APP)
+	rm -rf models var .rasa results $(ENGINE) $(APP) $(BROWSER_TESTS)/node_modules
 
-.PHONY: help setup lock train validate run skills lint test-engine test-stories test-app test bench clean
+.PHONY: help setup lock train validate run skills lint test-engine test-stories test-app test-browser test bench clean

@@ -18,6 +18,7 @@
     "อ่านตำแหน่งของคุณไม่ได้ พิมพ์ชื่อสถานที่แทนได้ เช่น ชื่อเขต อำเภอ หรือจังหวัด";
 
   const log = document.getElementById("log");
+  const messages = document.getElementById("messages"); // the list inside the live region
   const status = document.getElementById("status");
   const form = document.getElementById("composer");
   const input = document.getElementById("message");
@@ -77,7 +78,7 @@
     appendLinked(body, text || "");
     item.append(body);
     if (extra) extra(item);
-    log.append(item);
+    messages.append(item);
     return item;
   }
 

@@ -1,0 +1,206 @@
+// The web chat in a real browser, used with the keyboard alone, checked with axe-core.
+//
+// Starts the product exactly as `make run` does (python -m bot.run, on free loopback ports and
+// a temporary var/), drives Debian's Chromium (/usr/bin/chromium, or $CHROMIUM) through
+// playwright-core, and injects npm's axe-core into the page. Run: npm test (or make test-browser).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+import { chromium } from "playwright-core";
+
+const require = createRequire(import.meta.url);
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const PYTHON = path.join(ROOT, ".venv", "bin", "python");
+const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+const REPLY_TIMEOUT = 30_000;
+
+let app, varDir, browser, baseUrl;
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+// Starts `python -m bot.run` and resolves once it prints that it is ready.
+async function startProduct() {
+  const [appPort, enginePort, actionPort] = [await freePort(), await freePort(), await freePort()];
+  varDir = mkdtempSync(path.join(tmpdir(), "govbot-browser-"));
+  const env = { ...process.env, VAR_DIR: varDir, APP_PORT: String(appPort),
+    ENGINE_PORT: String(enginePort), ACTION_PORT: String(actionPort) };
+  delete env.DATABASE_URL;
+  app = spawn(PYTHON, ["-m", "bot.run"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not ready in 300 s:\n${output}`)), 300_000);
+    const read = (chunk) => {
+      output += chunk;
+      if (output.includes("press Ctrl-C to stop")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    app.stdout.on("data", read);
+    app.stderr.on("data", read);
+    app.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`bot.run exited with ${code}:\n${output.slice(-3000)}`));
+    });
+  });
+  app.removeAllListeners("exit");
+  baseUrl = `http://127.0.0.1:${appPort}/`;
+}
+
+async function stopProduct() {
+  if (app && app.exitCode === null) {
+    const exited = new Promise((resolve) => app.on("exit", resolve));
+    app.kill("SIGINT");
+    const timer = setTimeout(() => app.kill("SIGKILL"), 60_000);
+    await exited;
+    clearTimeout(timer);
+  }
+  if (varDir) rmSync(varDir, { recursive: true, force: true });
+}
+
+before(async () => {
+  assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM} (apt-get install chromium)`);
+  await startProduct();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    // playwright-core gives each launch a fresh profile directory (--user-data-dir).
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  await stopProduct();
+});
+
+async function newPage(options = {}) {
+  const context = await browser.newContext({ locale: "th-TH", ...options });
+  const page = await context.newPage();
+  await page.goto(baseUrl);
+  return page;
+}
+
+// axe-core over the whole page, every rule axe runs by default (WCAG A/AA and best practices).
+// Evaluated through the DevTools protocol, so the page's Content-Security-Policy stays on.
+async function axeViolations(page) {
+  await page.evaluate(AXE);
+  const results = await page.evaluate(() => window.axe.run(document));
+  return results.violations.map((v) => ({
+    id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")),
+  }));
+}
+
+// Presses Tab until `selector` has focus; returns how many presses it took.
+async function tabTo(page, selector, key = "Tab", limit = 40) {
+  for (let presses = 1; presses <= limit; presses += 1) {
+    await page.keyboard.press(key);
+    if (await page.evaluate((s) => document.activeElement?.matches(s), selector)) return presses;
+  }
+  throw new Error(`${selector} never got focus with ${key}`);
+}
+
+async function botMessages(page) {
+  return page.$$eval("#log .msg.bot .text", (nodes) => nodes.map((n) => n.textContent));
+}
+
+// Types a message and presses Enter; resolves with the bot messages that answered it.
+async function say(page, text) {
+  const before = (await botMessages(page)).length;
+  await page.keyboard.type(text);
+  await page.keyboard.press("Enter");
+  await page.waitForFunction((n) => document.querySelectorAll("#log .msg.bot").length > n,
+    before, { timeout: REPLY_TIMEOUT });
+  await page.waitForFunction(() => !document.getElementById("send").disabled);
+  return (await botMessages(page)).slice(before).join("\n");
+}
+
+async function focusedId(page) {
+  return page.evaluate(() => document.activeElement?.id || document.activeElement?.tagName);
+}
+
+test("the page passes axe-core before and during a conversation", async () => {
+  const page = await newPage();
+  assert.deepEqual(await axeViolations(page), []);
+  await tabTo(page, "#message");
+  await say(page, "สวัสดีครับ");
+  await say(page, "มีบริการอะไรบ้าง");
+  assert.deepEqual(await axeViolations(page), []);
+  await page.context().close();
+});
+
+test("the page passes axe-core in dark high-contrast mode at 200% zoom", async () => {
+  const page = await newPage({ colorScheme: "dark", forcedColors: "active",
+    viewport: { width: 640, height: 480 }, deviceScaleFactor: 2 });
+  await page.evaluate(() => { document.documentElement.style.zoom = "2"; });
+  await tabTo(page, "#message");
+  await say(page, "สวัสดี");
+  assert.deepEqual(await axeViolations(page), []);
+  // at 200% nothing needs scrolling sideways
+  assert.ok(await page.evaluate(
+    () => document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1));
+  await page.context().close();
+});
+
+test("a whole conversation with the keyboard alone", async () => {
+  const page = await newPage({ permissions: ["geolocation"],
+    geolocation: { latitude: 13.7465, longitude: 100.5348 } });
+  assert.equal(await page.getAttribute("html", "lang"), "th");
+  const presses = await tabTo(page, "#message");
+  assert.ok(presses <= 6, `the message box is ${presses} Tab presses away`);
+
+  const menu = await say(page, "สวัสดีค่ะ");
+  assert.match(menu, /1\. ตำรวจ/);
+  assert.equal(await focusedId(page), "message", "focus stays in the message box");
+  // the conversation is one polite live region, so each new message is announced once
+  assert.equal(await page.getAttribute("#log", "aria-live"), "polite");
+  assert.equal(await page.inputValue("#message"), "");
+
+  // typing the number of a choice picks it
+  const disaster = await say(page, "6");
+  assert.match(disaster, /1784|ภัยพิบัติ/);
+  assert.equal(await focusedId(page), "message");
+
+  // the choices are buttons too: Shift+Tab reaches them, Enter presses one
+  await say(page, "เมนู");
+  await tabTo(page, "#messages > .msg.bot:last-child .choices button", "Shift+Tab", 3);
+  const label = await page.evaluate(() => document.activeElement.textContent);
+  assert.match(label, /^\d+\. /);
+  const count = (await botMessages(page)).length;
+  await page.keyboard.press("Enter");
+  await page.waitForFunction((n) => document.querySelectorAll("#log .msg.bot").length > n,
+    count, { timeout: REPLY_TIMEOUT });
+  await page.waitForFunction(() => document.activeElement?.id === "message");
+
+  // sharing the browser's location, from the keyboard, gets the police answer
+  await page.keyboard.type("หาสถานีตำรวจ");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => !document.getElementById("send").disabled,
+    null, { timeout: REPLY_TIMEOUT });
+  const before = (await botMessages(page)).length;
+  await tabTo(page, "#locate");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction((n) => document.querySelectorAll("#log .msg.bot").length > n,
+    before, { timeout: REPLY_TIMEOUT });
+  const police = (await botMessages(page)).slice(before).join("\n");
+  assert.match(police, /สน\.|สถานีตำรวจ|191/);
+  assert.equal(await focusedId(page), "message");
+  await page.context().close();
+});
