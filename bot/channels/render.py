@@ -66,16 +66,33 @@ def choices_text(text: str, choices: list[dict[str, str]]) -> str:
     return "\n".join(part for part in (text.rstrip(), *lines) if part)
 
 
+def _alt(reply: dict[str, Any]) -> str | None:
+    custom = reply.get("custom")
+    alt = custom.get("alt") if isinstance(custom, dict) else None
+    return alt.strip() if isinstance(alt, str) and alt.strip() else None
+
+
 def normalize(replies: list[dict[str, Any]]) -> list[Reply]:
-    """Engine replies as ``Reply`` objects with complete texts; empty replies are dropped."""
+    """Engine replies as ``Reply`` objects with complete texts; empty replies are dropped.
+
+    Rasa's REST channel sends one ``utter_message(text, image, json_message)`` as separate
+    messages: the text, then ``{"custom": {"alt": ...}}``, then ``{"image": ...}``; the alt
+    text is joined back to its image here.
+    """
     out = []
+    pending_alt = None
     for r in replies:
         if not isinstance(r, dict):
             continue
         custom = r.get("custom") if isinstance(r.get("custom"), dict) else {}
         choices = _choices(r.get("buttons"))
         image = r.get("image") if isinstance(r.get("image"), str) and r.get("image") else None
-        alt = custom.get("alt") if isinstance(custom.get("alt"), str) else None
+        alt = _alt(r)
+        if alt and not image and not r.get("text"):
+            pending_alt = alt  # belongs to the image that follows
+            continue
+        if image and not alt:
+            alt, pending_alt = pending_alt, None
         text = str(r.get("text") or custom.get("text") or "").strip()
         if image and not text:
             text = alt or TEXTS["image_without_text"]

@@ -87,3 +87,18 @@ def test_messenger_quick_replies_limit_and_text_limit():
     quick = out[-1]["quick_replies"]
     assert len(quick) == 13 and all(len(q["title"]) <= 20 for q in quick)
     assert "quick_replies" not in out[0]
+
+
+def test_an_alt_text_sent_apart_from_its_image_is_joined_back():
+    # what Rasa's REST channel makes of utter_message(text=..., image=..., json_message={alt})
+    rest = [{"text": "ชำระภาษีป้ายด้วยพร้อมเพย์"},
+            {"custom": {"alt": "คิวอาร์โค้ดพร้อมเพย์ ยอด 200 บาท รหัสอ้างอิง 0001"}},
+            {"image": "https://example.org/bill.png"}]
+    replies = render.normalize(rest)
+    assert [r.text for r in replies] == ["ชำระภาษีป้ายด้วยพร้อมเพย์",
+                                         "คิวอาร์โค้ดพร้อมเพย์ ยอด 200 บาท รหัสอ้างอิง 0001"]
+    assert replies[1].image == "https://example.org/bill.png"
+    web = render.web_messages(replies)[1]
+    assert web["alt"] == "คิวอาร์โค้ดพร้อมเพย์ ยอด 200 บาท รหัสอ้างอิง 0001"
+    # a custom payload meant for other channels (police station id) adds no empty message
+    assert render.normalize([{"custom": {"police_station": "s1", "tel": "tel:+6621"}}]) == []
