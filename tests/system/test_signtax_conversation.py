@@ -31,6 +31,8 @@ def test_one_sign_asks_what_is_missing_then_bills(chat, stack):
     link = re.search(r"(http://\S+/signtax/bills/\S+)", bill).group(1)
     page = requests.get(link, timeout=10)
     assert page.status_code == 200 and number in page.text
+    history = texts(chat.say("ขอดูประวัติการยื่นภาษีป้าย"))
+    assert number in history and "ร้านกาแฟทดสอบระบบ" in history and "ยังไม่ชำระ" in history
 
 
 def test_two_signs_in_one_message_and_a_correction(chat):
@@ -54,7 +56,18 @@ def test_sign_outside_bangkok_is_not_billed(chat):
 def test_exempt_sign(chat):
     answer = texts(chat.say("ป้ายบนรถกระบะ ต้องเสียภาษีป้ายไหม ขนาด 50x100 ซม."))
     assert "ได้รับยกเว้นภาษี" in answer and "ยานพาหนะ" in answer
+    # after the answer, a shared location still goes to the sign tax (its location action)
+    again = texts(chat.share_location(13.7465, 100.5348))
+    assert "เขตปทุมวัน" in again and "ขนาด" in again
 
 
 def test_receipts_when_there_are_none(chat):
     assert "ยังไม่มีใบเสร็จภาษีป้าย" in texts(chat.say("ขอใบเสร็จภาษีป้ายหน่อย"))
+
+
+def test_a_shared_location_in_bangkok_names_the_khet(chat):
+    chat.say("ภาษีป้ายคิดยังไง")
+    answer = texts(chat.share_location(13.8029, 100.5530))  # Chatuchak park
+    assert "เขตจตุจักร" in answer and "ขนาด" in answer  # then asks for the sign
+    result = texts(chat.say("ป้ายภาษาไทยล้วน 1x4 เมตร ติดอยู่กับที่"))
+    assert "80 × 5 = 400 บาท" in result and "เขตไหน" not in result  # district not asked again
