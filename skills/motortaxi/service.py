@@ -10,7 +10,7 @@ import math
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,18 @@ from bot import notify
 from bot.text import normalize
 
 from . import codes, fares
-from .models import CASE_STATUSES, CATEGORIES, REVOKED, Complaint, Position, Rider, Trip, utcnow
+from .models import (
+    ACTIVE,
+    CASE_STATUSES,
+    CATEGORIES,
+    EXPIRED,
+    REVOKED,
+    Complaint,
+    Position,
+    Rider,
+    Trip,
+    utcnow,
+)
 
 TEXTS = Path(__file__).resolve().parent / "data" / "texts_th.yml"
 TRIP_HOURS = 12
@@ -88,16 +99,24 @@ def complaint_count(session: Session, rider_id: int) -> int:
         Complaint.rider_id == rider_id, Complaint.status != "rejected")) or 0
 
 
+def effective_status(rider: Rider, today: date | None = None) -> str:
+    """The registry status, except that an active rider whose licence has lapsed is expired."""
+    today = today or utcnow().date()
+    if rider.status == ACTIVE and rider.licence_expiry is not None and rider.licence_expiry < today:
+        return EXPIRED
+    return rider.status
+
+
 def rider_view(session: Session, rider: Rider) -> dict[str, Any]:
     """What a passenger may see about a rider (surname masked, no licence number)."""
     t = texts()
+    status = effective_status(rider)
     return {
         "code": codes.format_code(rider.code), "code_spoken": codes.spoken(rider.code),
         "first_name": rider.first_name, "last_name_masked": mask_surname(rider.last_name),
         "plate": f"{rider.plate} {rider.plate_province}".strip(),
         "win": rider.win_name, "district": rider.district, "province": rider.province,
-        "status": rider.status, "status_words": t["status_words"][rider.status],
-        "ok": rider.status == "active",
+        "status": status, "status_words": t["status_words"][status], "ok": status == ACTIVE,
         "licence_expiry": rider.licence_expiry.isoformat() if rider.licence_expiry else "",
         "complaints": complaint_count(session, rider.id), "synthetic": rider.synthetic,
     }

@@ -36,6 +36,27 @@ def _rider(factory, status="active") -> Rider:
         return session.scalars(select(Rider).where(Rider.status == status)).first()
 
 
+def test_demo_riders_are_synthetic_and_the_codes_in_the_readme_are_theirs(factory):
+    with factory.begin() as session:
+        riders = {r.code: r for r in session.scalars(select(Rider))}
+    assert all(r.synthetic for r in riders.values())
+    readme = (ROOT / "skills/motortaxi/README.md").read_text(encoding="utf-8")
+    for code, status in (("29985002", "active"), ("63600605", "active"),
+                         ("92360094", "suspended"), ("50254257", "expired")):
+        assert riders[code].status == status and codes.format_code(code) in readme
+
+
+def test_a_lapsed_licence_shows_expired_even_if_the_registry_says_active(factory):
+    from datetime import date
+
+    with factory.begin() as session:
+        rider = session.scalars(select(Rider).where(Rider.status == "active")).first()
+        rider.licence_expiry = date(2020, 1, 1)
+        view = service.rider_view(session, rider)
+        session.rollback()
+    assert view["status"] == "expired" and not view["ok"] and "หมดอายุ" in view["status_words"]
+
+
 def test_shared_trip_shows_the_last_position_and_expires(factory):
     rider = _rider(factory)
     start = datetime.now(timezone.utc) - timedelta(minutes=10)
