@@ -224,6 +224,21 @@ def cases_for(session: Session, sender_id: str, case_number: str | None = None,
     return list(session.scalars(query.order_by(Complaint.id.desc()).limit(limit)))
 
 
+def staff_cases(session: Session, status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    """Cases for staff, oldest first (no sender id: staff answer through the status API)."""
+    query = select(Complaint, Rider.code).outerjoin(Rider, Complaint.rider_id == Rider.id)
+    if status:
+        query = query.where(Complaint.status == status)
+    rows = session.execute(query.order_by(Complaint.id).limit(limit)).all()
+    return [{"case": c.case_number, "status": c.status, "category": c.category,
+             "rider_code": codes.format_code(code) if code else None,
+             "code_as_given": c.rider_code, "description": c.description,
+             "occurred_at": c.occurred_at, "latitude": c.latitude, "longitude": c.longitude,
+             "distance_km": c.distance_km, "paid_baht": c.paid_baht,
+             "legal_fare_baht": c.legal_fare_baht, "filed": c.created_at.isoformat()}
+            for c, code in rows]
+
+
 def status_words(status: str) -> str:
     return texts()["case_status_words"][status]
 

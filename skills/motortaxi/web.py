@@ -268,6 +268,14 @@ def setup(app: web.Application, settings) -> None:
             return _error(404, "case_not_found")
         return _json(result)
 
+    async def cases_api(request: web.Request) -> web.Response:
+        if (denied := staff(request)) is not None:
+            return denied
+        status = request.query.get("status") or None
+        if status is not None and status not in CASE_STATUSES:
+            return _error(400, "case_status", allowed=", ".join(CASE_STATUSES))
+        return _json({"cases": await run(service.staff_cases, status)})
+
     async def positions_api(request: web.Request) -> web.Response:
         body, denied = await staff_body(request)
         if denied is not None:
@@ -307,6 +315,7 @@ def setup(app: web.Application, settings) -> None:
     app.router.add_get("/api/motortaxi/verify", verify_api)
     app.router.add_get("/api/motortaxi/riders/{code}/vest.{fmt}", vest_api)
     app.router.add_post("/api/motortaxi/riders/{code}/revoke", revoke_api)
+    app.router.add_get("/api/motortaxi/complaints", cases_api)
     app.router.add_post("/api/motortaxi/complaints/{case}/status", case_status_api)
     app.router.add_post("/api/motortaxi/positions", positions_api)
     app.router.add_get("/api/motortaxi/activity", activity_api)

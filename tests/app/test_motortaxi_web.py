@@ -161,6 +161,11 @@ async def test_case_status_change_notifies_the_citizen_once(server, settings):
         async with http.post(server.make_url("/api/motortaxi/complaints/MT-999999/status"),
                              json={"status": "closed"}, headers=auth) as resp:
             assert resp.status == 404
+        async with http.get(server.make_url("/api/motortaxi/complaints?status=investigating"),
+                            headers=auth) as resp:
+            cases = (await resp.json())["cases"]
+        assert [c["case"] for c in cases] == [number]
+        assert cases[0]["legal_fare_baht"] == 35 and "sender_id" not in cases[0]
     with factory.begin() as session:
         notes = notify.pending(session, "web:abc12345")
     assert len(notes) == 1 and number in notes[0].text and "กำลังตรวจสอบ" in notes[0].text
