@@ -238,8 +238,10 @@ class LineChannel:
         Otherwise the notifications it carried stay pending and the unsent answers join the
         outbox, so the user sees them at the next contact."""
         user_id = sender.split(":", 1)[1]
-        messages = render.line_messages(out.replies)
-        owners = render.owners(out.replies, render.line_messages)
+        notes = len(out.note_ids)
+        replies = out.replies[:notes] + render.compact(out.replies[notes:], render.LINE_TEXT_MAX)
+        messages = render.line_messages(replies)
+        owners = render.owners(replies, render.line_messages)
         groups = render.batches(list(zip(messages, owners, strict=True)))
         if token and groups and time.monotonic() - received < REPLY_WINDOW:
             try:
@@ -257,10 +259,9 @@ class LineChannel:
             except PushFailed as exc:
                 log.warning("LINE answer not delivered: %s", exc)
                 unsent = sorted({owner for g in groups[number:] for _, owner in g})
-                notes = len(out.note_ids)
                 await self.conversations.failed(out.note_ids, str(exc))
                 await self.conversations.keep_undelivered(
-                    sender, [out.replies[i] for i in unsent if i >= notes])
+                    sender, [replies[i] for i in unsent if i >= notes])
                 return False
         await self.conversations.delivered(out.note_ids)
         return True

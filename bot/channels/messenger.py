@@ -232,8 +232,11 @@ class MessengerChannel:
         """Send ``out`` message by message; on a refusal the notifications it carried stay
         pending and the unsent answers join the outbox for the next contact."""
         psid = sender.split(":", 1)[1]
-        messages, owners = render.messenger_messages(out.replies), render.owners(out.replies,
-                                                     render.messenger_messages)
+        notes = len(out.note_ids)
+        replies = out.replies[:notes] + render.compact(out.replies[notes:],
+                                                       render.MESSENGER_TEXT_MAX)
+        messages = render.messenger_messages(replies)
+        owners = render.owners(replies, render.messenger_messages)
         for number, message in enumerate(messages):
             try:
                 await self.send(psid, message, messaging_type)
@@ -242,7 +245,7 @@ class MessengerChannel:
                 unsent = sorted(set(owners[number:]))
                 await self.conversations.failed(out.note_ids, str(exc))
                 await self.conversations.keep_undelivered(
-                    sender, [out.replies[i] for i in unsent if i >= len(out.note_ids)])
+                    sender, [replies[i] for i in unsent if i >= notes])
                 return False
         await self.conversations.delivered(out.note_ids)
         return True

@@ -103,6 +103,21 @@ def normalize(replies: list[dict[str, Any]]) -> list[Reply]:
     return out
 
 
+def compact(replies: list[Reply], limit: int) -> list[Reply]:
+    """Consecutive texts joined into one message (as the engine wrote them, paragraphs apart)
+    while the result fits ``limit``, so an answer needs fewer platform messages (LINE takes
+    five per reply). A message with choices or an image ends a run; its choices stay last."""
+    out: list[Reply] = []
+    for reply in replies:
+        last = out[-1] if out else None
+        if (last is not None and not last.choices and not last.image and not reply.image
+                and _units(last.text) + 2 + _units(reply.text) <= limit):
+            out[-1] = Reply(text=f"{last.text}\n\n{reply.text}", choices=reply.choices)
+        else:
+            out.append(reply)
+    return out
+
+
 def offered_choices(replies: list[Reply]) -> list[dict[str, str]]:
     """The choices a typed number refers to: those of the last message that offered any."""
     for reply in reversed(replies):

@@ -102,3 +102,17 @@ def test_an_alt_text_sent_apart_from_its_image_is_joined_back():
     assert web["alt"] == "คิวอาร์โค้ดพร้อมเพย์ ยอด 200 บาท รหัสอ้างอิง 0001"
     # a custom payload meant for other channels (police station id) adds no empty message
     assert render.normalize([{"custom": {"police_station": "s1", "tel": "tel:+6621"}}]) == []
+
+
+def test_paragraphs_the_engine_sent_apart_are_joined_into_fewer_messages():
+    # Rasa's REST channel splits a text at blank lines; LINE takes only five messages a reply
+    parts = [{"text": f"ย่อหน้าที่ {i}"} for i in range(1, 9)] + [
+        {"text": "เลือกต่อ", "buttons": MENU}]
+    joined = render.compact(render.normalize(parts), render.LINE_TEXT_MAX)
+    assert len(joined) == 1 and joined[0].choices == MENU
+    assert joined[0].text.startswith("ย่อหน้าที่ 1\n\nย่อหน้าที่ 2")
+    assert joined[0].text.endswith("3. วินมอเตอร์ไซค์รับจ้าง")
+    # never past the limit, and an image keeps its own message
+    long = render.normalize([{"text": "ก" * 3000}, {"text": "ข" * 3000},
+                             {"text": "ดูรูป", "image": "https://example.org/a.png"}])
+    assert [len(r.text) for r in render.compact(long, render.LINE_TEXT_MAX)] == [3000, 3000, 5]
