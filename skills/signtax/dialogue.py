@@ -150,12 +150,11 @@ def _choose(st: dict[str, Any], turn: Turn, n: int) -> bool:
     elif pending == "offer":
         if n == 1:
             st["pending"], st["prompt"] = "business", _msg("ask_business")
-            turn.prompt = st["prompt"]
-            turn.done = None
-            turn.state = st
-            return True
-        if n == 3:
+        elif n == 2:
+            st["pending"], st["prompt"] = "more", _msg("ask_more_signs")
+        else:
             turn.done = FINISHED
+        turn.prompt = st["prompt"] if n in (1, 2) else None
     return True
 
 
@@ -201,7 +200,7 @@ def _set_location(st: dict[str, Any], turn: Turn, where: districts.Located) -> N
 
 def _advance(st: dict[str, Any], turn: Turn, today: date) -> None:
     """Ask the next missing thing, or show the result."""
-    if turn.prompt is not None and st["pending"] == "business":
+    if turn.prompt is not None and st["pending"] in ("business", "more"):
         return
     question = _next_question(st, turn)
     if question is not None and not st["outside"]:
@@ -227,13 +226,6 @@ def _advance(st: dict[str, Any], turn: Turn, today: date) -> None:
 
 
 def _next_question(st: dict[str, Any], turn: Turn) -> dict[str, Any] | None:
-    if st["pending"] == "offer" and turn.done is None and not turn.messages and (
-            st["signs"]):
-        # "2" (add or correct) was chosen
-        st["pending"] = "more"
-        return _msg("ask_more_signs")
-    if st["pending"] == "more" and not turn.messages:
-        return _msg("ask_more_signs")
     ex = exemptions()["exemptions"]
     for i, s in enumerate(st["signs"]):
         st["current"] = i

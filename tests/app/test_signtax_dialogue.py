@@ -116,3 +116,13 @@ def test_business_name_then_bill_and_cancel():
     assert t.done == "bill" and t.state["business"] == "ร้านป้าหนู"
     *_, t = talk("ป้ายไทยล้วน 2x3 เมตร", "ยกเลิก")
     assert t.done == "cancelled"
+
+
+def test_after_the_result_a_change_or_a_new_sign_recomputes():
+    *_, t = talk("ป้ายไทยล้วน 2x3 เมตร ติดอยู่กับที่ เขตบางรัก", "ยาว 4 เมตร")
+    assert "160 × 5 = 800 บาท" in said(t) and t.state["pending"] == "offer"
+    *_, more, added = talk("ป้ายไทยล้วน 2x3 เมตร ติดอยู่กับที่ เขตบางรัก", "2",
+                           "ป้ายอังกฤษล้วน 1x1 เมตร ติดอยู่กับที่")
+    assert more.state["pending"] == "more" and "เพิ่ม" in said(more)
+    assert "ป้ายที่ 2" in said(added) and "20 × 50 = 1,000 บาท" in said(added)
+    assert "รวมภาษีป้ายทั้งหมด 1,600 บาท" in said(added)
