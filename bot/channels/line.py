@@ -64,7 +64,8 @@ MAX_BODY_BYTES = 1024 * 1024
 REPLY_WINDOW = 50.0  # seconds; LINE accepts a reply token for about a minute
 LOADING_SECONDS = 20  # a multiple of 5, at most 60
 PUSH_RETRY_NAMESPACE = uuid.UUID("5b1f3c1e-4a52-4b8e-9a43-3f3b1c2d6e71")
-MENU = "/greet"  # what a sticker or a new friend gets: the greeting and the menu
+MENU = "/greet"
+QUOTA_CHECK_SECONDS = 60.0  # what a sticker or a new friend gets: the greeting and the menu
 
 
 class PushFailed(RuntimeError):
@@ -100,6 +101,7 @@ class LineChannel:
         self.blob: AsyncMessagingApiBlob | None = None
         self._tasks: set[asyncio.Task] = set()
         self._locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._quota_checked, self._quota_room = -QUOTA_CHECK_SECONDS, True
 
     @staticmethod
     def configured(settings: Settings) -> bool:
@@ -275,6 +277,8 @@ class LineChannel:
         except ApiException as exc:
             if exc.status == 409:
                 return
+            if exc.status == 429:  # rate limit or monthly quota: no pushes for a while
+                self._quota_checked, self._quota_room = time.monotonic(), False
             raise PushFailed(exc.status or 0, _reason(exc)) from exc
         except (OSError, asyncio.TimeoutError) as exc:
             raise PushFailed(0, str(exc) or type(exc).__name__) from exc
@@ -290,3 +294,23 @@ class LineChannel:
 
     def can_push(self, sender: str, contact: Any) -> bool:
         return contact is None or not contact.blocked
+
+    async def quota_left(self) -> bool:
+        """Whether this month's push quota has room (checked at most once a minute; when LINE
+        cannot tell, pushes go ahead and a 429 stops them)."""
+        now = time.monotonic()
+        if now - self._quota_checked < QUOTA_CHECK_SECONDS:
+            return self._quota_room
+        self._quota_checked = now
+        try:
+            quota = await self.api.get_message_quota()
+            used = await self.api.get_message_quota_consumption()
+        except (ApiException, OSError, asyncio.TimeoutError, ValueError) as exc:
+            log.info("LINE push quota not known: %s", exc)
+            self._quota_room = True
+            return True
+        self._quota_room = quota.type != "limited" or used.total_usage < (quota.value or 0)
+        if not self._quota_room:
+            log.warning("LINE monthly push quota used up; notifications wait for each user's "
+                        "next message")
+        return self._quota_room

@@ -54,10 +54,15 @@ class Notifier:
         if not self.pushers:
             return 0
         notes = await asyncio.to_thread(self.conversations.pending_on, list(self.pushers))
-        delivered, stopped = 0, set()
+        delivered, stopped, checked = 0, set(), set()
         for note in notes:
             prefix = note.sender_id.split(":", 1)[0]
             pusher = self.pushers[prefix]
+            if prefix not in checked:  # the channel's own limits first (LINE's monthly quota)
+                checked.add(prefix)
+                room = getattr(pusher, "quota_left", None)
+                if room is not None and not await room():
+                    stopped.add(prefix)
             if prefix in stopped:
                 continue
             contact = await asyncio.to_thread(self.conversations.contact, note.sender_id)

@@ -127,6 +127,7 @@ class FakeLine(_Server):
     ``expired_tokens``: reply tokens answered 400 "Invalid reply token".
     ``blocked_users``: user ids whose pushes are refused (400, as for a user who blocked us).
     ``contents``: message id -> (bytes, content type) served by the content API.
+    ``quota``: the month's push limit (pushes beyond it get 429, as LINE answers).
     """
 
     def __init__(self, token: str) -> None:
@@ -135,6 +136,7 @@ class FakeLine(_Server):
         self.expired_tokens: set[str] = set()
         self.blocked_users: set[str] = set()
         self.contents: dict[str, tuple[bytes, str]] = {}
+        self.quota: int | None = None  # monthly push limit; None: unlimited
         self._retry_keys: set[str] = set()
 
     def app(self) -> web.Application:
@@ -143,7 +145,19 @@ class FakeLine(_Server):
         app.router.add_post("/v2/bot/message/push", self.push)
         app.router.add_post("/v2/bot/chat/loading/start", self.loading)
         app.router.add_get("/v2/bot/message/{id}/content", self.content)
+        app.router.add_get("/v2/bot/message/quota", self.quota_limit)
+        app.router.add_get("/v2/bot/message/quota/consumption", self.quota_used)
         return app
+
+    async def quota_limit(self, request: web.Request) -> web.Response:
+        self.record(request, None, 200)
+        if self.quota is None:
+            return web.json_response({"type": "none"})
+        return web.json_response({"type": "limited", "value": self.quota})
+
+    async def quota_used(self, request: web.Request) -> web.Response:
+        self.record(request, None, 200)
+        return web.json_response({"totalUsage": len(self.pushes())})
 
     async def _json(self, request: web.Request) -> tuple[Any, web.Response | None]:
         body = await request.json()
@@ -174,6 +188,10 @@ class FakeLine(_Server):
             self.record(request, body, 409)
             return web.json_response({"message": "The retry key is already accepted"},
                                      status=409)
+        if self.quota is not None and len(self.pushes()) >= self.quota:
+            self.record(request, body, 429)
+            return web.json_response({"message": "You have reached your monthly limit."},
+                                     status=429)
         if body.get("to") in self.blocked_users:
             self.record(request, body, 400)
             return web.json_response({"message": "Failed to send messages"}, status=400)

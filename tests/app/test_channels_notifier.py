@@ -153,3 +153,28 @@ async def test_a_typed_number_picks_the_choice_last_offered_and_intents_cannot_b
     with conversations.factory() as session:
         contact = session.scalars(select(ChannelContact)).one()
         assert contact.last_inbound_at is not None
+
+
+@pytest.mark.asyncio
+async def test_line_push_quota_is_respected_and_what_waits_is_shown_later(setup):
+    settings, fake_line, _ = setup
+    conversations, line, fb = await started(settings)
+    try:
+        fake_line.quota = 1
+        ids = [enqueue(conversations, f"line:Uq{i}", f"เตือนภัยฉบับที่ {i}") for i in range(3)]
+        notifier = Notifier(conversations, [line])
+        assert await notifier.run_once() == 1
+        assert [c.body["to"] for c in fake_line.pushes()] == ["Uq0"]
+        # the quota is used up: nothing more is tried, in this round or the next
+        tried = len(fake_line.matching(lambda c: c.path == "/v2/bot/message/push"))
+        assert await notifier.run_once() == 0
+        assert len(fake_line.matching(lambda c: c.path == "/v2/bot/message/push")) == tried
+        assert [note(conversations, i).status for i in ids] == [
+            notify.DELIVERED, notify.PENDING, notify.PENDING]
+        # replies cost no quota: the waiting notice reaches the user with their next answer
+        out = await conversations.outgoing("line:Uq2", [{"text": "รับทราบค่ะ"}])
+        assert await line.deliver("line:Uq2", "token-q", time.monotonic(), out)
+        assert note(conversations, ids[2]).status == notify.DELIVERED
+    finally:
+        await line.close()
+        await fb.close()
