@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import shapely
 from rtree import index
 from shapely.geometry import Point, box, shape  # noqa: F401  (box is used by the doctest)
@@ -26,6 +27,9 @@ from shapely.ops import nearest_points
 
 EARTH_RADIUS_M = 6_371_008.8
 NEAREST_CANDIDATES = 16
+# Cell size of the lookup grid built from the R-tree at load time (degrees, about 5.5 km).
+GRID_CELL = 0.05
+GRID_MAX_CELLS = 400_000
 
 
 class InvalidCoordinates(ValueError):
@@ -106,17 +110,55 @@ class PolygonLayer:
         self._boundaries: dict[int, BaseGeometry] = {}
         self.index = index.Index(
             ((i, g.bounds, None) for i, g in enumerate(self.geoms)), interleaved=True)
+        self._build_grid()
+
+    def _build_grid(self) -> None:
+        """Candidate lists per grid cell, from one bulk R-tree query over all cells.
+
+        A single-point R-tree query costs tens of microseconds in Python bindings; looking
+        the cell up in a list costs well under one, so the exact tests dominate a lookup.
+        """
+        self._cells: list[tuple[int, ...]] = []
+        if not self.geoms:
+            return
+        minx, miny, maxx, maxy = self.index.bounds
+        nx = max(1, math.ceil((maxx - minx) / GRID_CELL))
+        ny = max(1, math.ceil((maxy - miny) / GRID_CELL))
+        if nx * ny > GRID_MAX_CELLS:  # a world-sized layer: query the R-tree per point
+            return
+        xs = minx + np.arange(nx) * GRID_CELL
+        ys = miny + np.arange(ny) * GRID_CELL
+        gx, gy = np.meshgrid(xs, ys)  # row-major: cell (iy, ix) at iy * nx + ix
+        mins = np.column_stack([gx.ravel(), gy.ravel()])
+        ids, counts = self.index.intersection_v(mins, mins + GRID_CELL)
+        ends = np.cumsum(counts)
+        starts = ends - counts
+        flat = ids.tolist()
+        self._cells = [tuple(flat[a:b]) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+        self._grid = (minx, miny, nx, ny, 1.0 / GRID_CELL)
 
     def __len__(self) -> int:
         return len(self.geoms)
 
-    def candidates(self, lon: float, lat: float) -> list[int]:
+    def candidates(self, lon: float, lat: float) -> list[int] | tuple[int, ...]:
+        """Polygons whose bounds may hold the point: a grid cell's list, else the R-tree."""
+        if self._cells:
+            minx, miny, nx, ny, inv = self._grid
+            ix, iy = math.floor((lon - minx) * inv), math.floor((lat - miny) * inv)
+            if 0 <= ix < nx and 0 <= iy < ny:
+                return self._cells[iy * nx + ix]
+            if not (minx <= lon and miny <= lat):
+                return ()
         return list(self.index.intersection((lon, lat, lon, lat)))
 
-    def lookup_index(self, lon: float, lat: float) -> int | None:
-        """Index of the one polygon that covers the point (deterministic), or ``None``."""
-        hits = [i for i in self.index.intersection((lon, lat, lon, lat))
-                if shapely.intersects_xy(self.geoms[i], lon, lat)]
+    def lookup_index(self, lon: float, lat: float, *, rtree_only: bool = False) -> int | None:
+        """Index of the one polygon that covers the point (deterministic), or ``None``.
+
+        ``rtree_only`` skips the grid and queries the R-tree directly (for benchmarks).
+        """
+        cands = (self.index.intersection((lon, lat, lon, lat)) if rtree_only
+                 else self.candidates(lon, lat))
+        hits = [i for i in cands if shapely.intersects_xy(self.geoms[i], lon, lat)]
         if not hits:
             return None
         if len(hits) == 1:

@@ -63,3 +63,20 @@ def test_resolve_place_same_district_name_in_several_provinces_is_ambiguous():
 def test_resolve_place_nothing_found():
     assert resolve_place("สวัสดีครับ") == []
     assert resolve_place("") == []
+
+
+def test_grid_lookup_agrees_with_the_rtree_and_a_full_scan():
+    import random
+
+    import shapely
+
+    from bot.geo.admin import layers
+
+    layer = layers().districts
+    rng = random.Random(7)
+    for _ in range(3000):
+        lon, lat = rng.uniform(96.5, 106.5), rng.uniform(4.5, 21.0)
+        fast = layer.lookup_index(lon, lat)
+        assert fast == layer.lookup_index(lon, lat, rtree_only=True)
+        scan = [i for i, g in enumerate(layer.geoms) if shapely.intersects_xy(g, lon, lat)]
+        assert (fast is None) == (not scan) and (fast is None or fast in scan)
