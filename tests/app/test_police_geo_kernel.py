@@ -74,9 +74,11 @@ def test_grid_lookup_agrees_with_the_rtree_and_a_full_scan():
 
     layer = layers().districts
     rng = random.Random(7)
-    for _ in range(3000):
+    for n in range(3000):
         lon, lat = rng.uniform(96.5, 106.5), rng.uniform(4.5, 21.0)
         fast = layer.lookup_index(lon, lat)
         assert fast == layer.lookup_index(lon, lat, rtree_only=True)
+        if n % 20:
+            continue  # the full scan is slow: check one point in twenty against it
         scan = [i for i, g in enumerate(layer.geoms) if shapely.intersects_xy(g, lon, lat)]
         assert (fast is None) == (not scan) and (fast is None or fast in scan)
