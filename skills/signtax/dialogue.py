@@ -126,7 +126,9 @@ def step(state: dict[str, Any] | None, message: str, *, today: date,
             st["outside"] = found.outside
         if not understood:
             turn.understood = False
-            if st["pending"] is not None:
+            if st["pending"] in ("district", "district_pick"):
+                turn.messages.append(_msg("district_not_found"))
+            elif st["pending"] is not None:
                 turn.messages.append(_msg("not_understood"))
     _advance(st, turn, today)
     return turn

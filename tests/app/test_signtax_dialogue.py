@@ -126,3 +126,16 @@ def test_after_the_result_a_change_or_a_new_sign_recomputes():
     assert more.state["pending"] == "more" and "เพิ่ม" in said(more)
     assert "ป้ายที่ 2" in said(added) and "20 × 50 = 1,000 บาท" in said(added)
     assert "รวมภาษีป้ายทั้งหมด 1,600 บาท" in said(added)
+
+
+def test_an_ambiguous_district_gets_numbered_choices():
+    _t1, t2, t3 = talk("ป้ายไทยล้วน 1x2 เมตร ติดอยู่กับที่", "บางกอก", "2")
+    assert t2.state["pending"] == "district_pick"
+    assert "1. เขตบางกอก" in t2.prompt["text"] and "2. เขตบางกอก" in t2.prompt["text"]
+    assert [b["payload"] for b in t2.prompt["buttons"]][:2] == ["1", "2"]
+    assert t3.state["district"]["name_th"].startswith("บางกอก") and "200 บาท" in said(t3)
+
+
+def test_an_unknown_district_is_asked_again():
+    _t1, t2 = talk("ป้ายไทยล้วน 1x2 เมตร ติดอยู่กับที่", "ไม่รู้เหมือนกัน")
+    assert "ไม่พบชื่อเขต" in said(t2) and t2.state["pending"] == "district"
