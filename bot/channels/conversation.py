@@ -12,6 +12,7 @@ import asyncio
 import json
 import logging
 import re
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -59,6 +60,40 @@ def image_message(ref: str) -> str:
 
 class _Gone(Exception):
     """The notification was delivered meanwhile (the claim is rolled back)."""
+
+
+class InOrder:
+    """Background work per user, in arrival order: a user's second message is handled after
+    the first has been answered, while other users are served meanwhile. The webhook can
+    answer the platform at once; ``close`` waits a little for the work still running."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task] = set()
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._queued: dict[str, int] = {}
+
+    def run(self, user: str, work: Coroutine[Any, Any, None], what: str) -> None:
+        lock = self._locks.setdefault(user, asyncio.Lock())
+        self._queued[user] = self._queued.get(user, 0) + 1
+
+        async def in_turn() -> None:
+            try:
+                async with lock:
+                    await work
+            except Exception:
+                log.exception("%s failed", what)
+            finally:
+                self._queued[user] -= 1
+                if not self._queued[user]:
+                    del self._queued[user], self._locks[user]
+
+        task = asyncio.create_task(in_turn())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def close(self, timeout: float = 10.0) -> None:
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=timeout)
 
 
 @dataclass

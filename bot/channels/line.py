@@ -19,7 +19,6 @@ import json
 import logging
 import time
 import uuid
-from collections import defaultdict
 from typing import Any
 
 from aiohttp import web
@@ -50,6 +49,7 @@ from bot import uploads
 from bot.channels import render
 from bot.channels.conversation import (
     Conversations,
+    InOrder,
     Outgoing,
     image_message,
     location_message,
@@ -99,8 +99,7 @@ class LineChannel:
         self._clients: list[AsyncApiClient] = []
         self.api: AsyncMessagingApi | None = None
         self.blob: AsyncMessagingApiBlob | None = None
-        self._tasks: set[asyncio.Task] = set()
-        self._locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._work = InOrder()
         self._quota_checked, self._quota_room = -QUOTA_CHECK_SECONDS, True
 
     @staticmethod
@@ -113,8 +112,7 @@ class LineChannel:
         self.blob = AsyncMessagingApiBlob(self._clients[1])
 
     async def close(self) -> None:
-        if self._tasks:
-            await asyncio.wait(self._tasks, timeout=10)
+        await self._work.close()
         for client in self._clients:
             await client.close()
 
@@ -147,28 +145,15 @@ class LineChannel:
                 log.info("LINE redelivery of event %s dropped", key)
         received = time.monotonic()
         for event in fresh:
-            self._spawn(self._handle_in_order(event, received))
+            source = getattr(event, "source", None)
+            user_id = getattr(source, "user_id", None)
+            if getattr(source, "type", None) != "user" or not user_id:
+                log.info("LINE %s event ignored (not from a one-to-one chat)",
+                         getattr(event, "type", "unknown"))
+                continue
+            self._work.run(user_id, self._handle(event, user_id, received),
+                           f"LINE {event.type} event")
         return web.json_response({})
-
-    def _spawn(self, coro) -> None:
-        task = asyncio.create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _handle_in_order(self, event: Any, received: float) -> None:
-        user_id = getattr(getattr(event, "source", None), "user_id", None)
-        if getattr(getattr(event, "source", None), "type", None) != "user" or not user_id:
-            log.info("LINE %s event outside a one-to-one chat ignored",
-                     getattr(event, "type", "unknown"))
-            return
-        lock = self._locks[user_id]
-        async with lock:
-            try:
-                await self._handle(event, user_id, received)
-            except Exception:
-                log.exception("LINE event %s failed", getattr(event, "type", "unknown"))
-        if not lock.locked() and user_id in self._locks:
-            del self._locks[user_id]
 
     async def _handle(self, event: Any, user_id: str, received: float) -> None:
         sender = f"{self.prefix}:{user_id}"

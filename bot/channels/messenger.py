@@ -19,7 +19,6 @@ import hashlib
 import hmac
 import json
 import logging
-from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
@@ -30,6 +29,7 @@ from bot import uploads
 from bot.channels import render
 from bot.channels.conversation import (
     Conversations,
+    InOrder,
     Outgoing,
     _aware,
     image_message,
@@ -67,8 +67,7 @@ class MessengerChannel:
         self.conversations = conversations
         self._secret = settings.messenger_app_secret.encode()
         self.session: aiohttp.ClientSession | None = None
-        self._tasks: set[asyncio.Task] = set()
-        self._locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._work = InOrder()
 
     @staticmethod
     def configured(settings: Settings) -> bool:
@@ -79,8 +78,7 @@ class MessengerChannel:
         self.session = aiohttp.ClientSession(timeout=TIMEOUT)
 
     async def close(self) -> None:
-        if self._tasks:
-            await asyncio.wait(self._tasks, timeout=10)
+        await self._work.close()
         if self.session is not None:
             await self.session.close()
 
@@ -126,26 +124,11 @@ class MessengerChannel:
             mid = message.get("mid") or (event.get("postback") or {}).get("mid")
             key = mid or f"{event['sender']['id']}:{event.get('timestamp')}"
             if await self.conversations.first_time(f"fb:{key}"):
-                self._spawn(self._handle_in_order(event))
+                psid = str(event["sender"]["id"])
+                self._work.run(psid, self._handle(event, psid), "Messenger event")
             else:
                 log.info("Messenger redelivery dropped")
         return web.json_response({})
-
-    def _spawn(self, coro) -> None:
-        task = asyncio.create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _handle_in_order(self, event: dict[str, Any]) -> None:
-        psid = str(event["sender"]["id"])
-        lock = self._locks[psid]
-        async with lock:
-            try:
-                await self._handle(event, psid)
-            except Exception:
-                log.exception("Messenger event failed")
-        if not lock.locked() and psid in self._locks:
-            del self._locks[psid]
 
     async def _handle(self, event: dict[str, Any], psid: str) -> None:
         sender = f"{self.prefix}:{psid}"
