@@ -17,6 +17,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.base import SafeAction, settings
+from actions.core import parse_coordinates
 from bot import registry
 from bot.db import session_factory
 from skills.signtax import dialogue, districts, links, service
@@ -50,14 +51,6 @@ def _returning(tracker) -> bool:
     return False
 
 
-def _point(tracker) -> tuple[float, float] | None:
-    values = {e.get("entity"): e.get("value") for e in tracker.latest_message.get("entities") or []}
-    try:
-        return float(values["latitude"]), float(values["longitude"])
-    except (KeyError, TypeError, ValueError):
-        return None
-
-
 class ValidateSigntaxForm(SafeAction):
     """Every message while the form is active: parse it, update the state, say what changed."""
 
@@ -68,8 +61,12 @@ class ValidateSigntaxForm(SafeAction):
         message = tracker.latest_message or {}
         intent = message.get("intent") or {}
         name, confidence = intent.get("name") or "", float(intent.get("confidence") or 0)
-        point = _point(tracker)
-        located = await asyncio.to_thread(districts.locate, *point) if point else None
+        point = parse_coordinates(message.get("entities") or [])
+        if isinstance(point, str) and point != "missing":
+            dispatcher.utter_message(response="utter_location_invalid", reason=point)
+            return [SlotSet("signtax_state", tracker.get_slot("signtax_state"))]
+        located = (await asyncio.to_thread(districts.locate, *point)
+                   if isinstance(point, tuple) else None)
         raw = message.get("text") or ""
         turn = dialogue.step(tracker.get_slot("signtax_state"),
                              "" if raw.startswith("/") else raw,
@@ -193,8 +190,9 @@ class ActionSigntaxFinish(SafeAction):
         if done == dialogue.BILL:
             try:
                 bill = await asyncio.to_thread(_file, cfg, tracker.sender_id, state)
-            except (SQLAlchemyError, ValueError, KeyError, TypeError):
-                log.exception("signtax filing failed")
+            except (SQLAlchemyError, ValueError, KeyError, TypeError) as exc:
+                # the type only: SQL errors carry parameters (business names)
+                log.error("signtax filing failed: %s", type(exc).__name__)
                 dispatcher.utter_message(text=text("bill_failed"))
                 return reset
             for m in _bill_messages(bill, cfg):

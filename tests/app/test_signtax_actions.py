@@ -77,3 +77,13 @@ def test_danger_mid_form_is_left_to_the_core(app_settings):
         "web:x", {"signtax_state": None}, text="ไฟไหม้ร้าน มีคนติดอยู่ข้างใน", intent="emergency",
         confidence=1.0))
     assert messages == [] and events == []  # rejected: the emergency rule answers
+
+
+def test_impossible_coordinates_mid_form_are_refused_politely(app_settings):
+    tracker = Tracker("web:y", {"signtax_state": None}, {
+        "text": "/share_location", "intent": {"name": "share_location", "confidence": 1.0},
+        "entities": [{"entity": "latitude", "value": 999}, {"entity": "longitude", "value": 100}]},
+        [], False, None, {"name": "signtax_form"}, "action_listen")
+    messages, events = _run(ValidateSigntaxForm(), tracker)
+    assert messages[0]["response"] == "utter_location_invalid"
+    assert [e["name"] for e in events] == ["signtax_state"]  # the form keeps waiting
