@@ -348,3 +348,59 @@ def test_web_chat_shows_waiting_notifications_first(platforms):
     assert messages[0]["text"] == "ภาษีป้ายของคุณครบกำหนดชำระ"
     assert "1. ตำรวจ" in "\n".join(m["text"] for m in messages[1:])
     assert _status(platforms, note) == notify.DELIVERED
+
+
+def test_line_follow_sticker_and_unsupported_messages_get_a_useful_answer(platforms):
+    user = LineUser(platforms)
+    token = uuid.uuid4().hex
+    assert user.post(user.event({"type": "follow", "follow": {"isUnblocked": False}},
+                                token)).status_code == 200
+    assert "1. ตำรวจ" in joined(user.reply_to(token))  # a new friend sees the menu
+    token = uuid.uuid4().hex
+    sticker = {"type": "message", "message": {"type": "sticker", "id": "7", "quoteToken": "q7",
+                                              "packageId": "446", "stickerId": "1988",
+                                              "stickerResourceType": "STATIC"}}
+    assert user.post(user.event(sticker, token)).status_code == 200
+    assert "1. ตำรวจ" in joined(user.reply_to(token))
+    token = uuid.uuid4().hex
+    video = {"type": "message", "message": {"type": "video", "id": "8", "quoteToken": "q8",
+                                            "duration": 6000,
+                                            "contentProvider": {"type": "line"}}}
+    assert user.post(user.event(video, token)).status_code == 200
+    assert "ข้อความ ตำแหน่ง และรูปภาพ" in joined(user.reply_to(token))
+    # after unfollowing, the user gets no pushes; the notice waits for their return
+    assert user.post(user.event({"type": "unfollow"})).status_code == 200
+    engine = create_engine(platforms["database"])
+    deadline = time.monotonic() + 15
+    blocked = False
+    while not blocked and time.monotonic() < deadline:
+        with engine.connect() as conn:
+            blocked = bool(conn.execute(text(
+                "SELECT blocked FROM channel_contacts WHERE sender_id = :s"),
+                {"s": f"line:{user.user_id}"}).scalar())
+        time.sleep(0.1)
+    assert blocked
+    note = _enqueue(platforms, f"line:{user.user_id}", "ประกาศเตือนภัย")
+    other = LineUser(platforms)
+    other_note = _enqueue(platforms, f"line:{other.user_id}", "ประกาศเตือนภัย")
+    _wait_status(platforms, other_note, notify.DELIVERED)  # a later notice went out...
+    assert _status(platforms, note) == notify.PENDING  # ...this one waits
+    assert not platforms["line"].pushes(user.user_id)
+
+
+def test_messenger_photo_is_downloaded_and_handed_to_the_engine(platforms):
+    user = MessengerUser(platforms)
+    platforms["graph"].files["vest.png"] = (PNG, "image/png")
+    before = len(platforms["graph"].sent(user.psid))
+    url = f"{platforms['graph'].url}/files/vest.png"
+    assert user.post({"message": {"mid": "m_" + uuid.uuid4().hex, "attachments": [
+        {"type": "image", "payload": {"url": url}}]}}).status_code == 200
+    assert joined(user.wait_answer(before)).strip()
+    stack = platforms["stack"]
+    tracker = requests.get(
+        f"http://127.0.0.1:{stack.engine_port}/conversations/fb:{user.psid}/tracker",
+        params={"token": stack.env["ENGINE_TOKEN"]}, timeout=30).json()
+    said = [e for e in tracker["events"] if e["event"] == "user"][-1]
+    assert said["parse_data"]["intent"]["name"] == "share_image"
+    ref = said["parse_data"]["entities"][0]["value"]
+    assert (platforms["var"] / "uploads" / ref).read_bytes() == PNG
