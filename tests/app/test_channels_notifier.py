@@ -178,3 +178,29 @@ async def test_line_push_quota_is_respected_and_what_waits_is_shown_later(setup)
     finally:
         await line.close()
         await fb.close()
+
+
+@pytest.mark.asyncio
+async def test_a_slow_answer_goes_by_push_and_a_long_one_is_split_into_fives(setup):
+    settings, fake_line, _ = setup
+    conversations, line, fb = await started(settings)
+    try:
+        # the engine took longer than a reply token lives: push, never a stale reply
+        out = await conversations.outgoing("line:Uslow", [{"text": "คำตอบที่มาช้า"}])
+        assert await line.deliver("line:Uslow", "token-old", time.monotonic() - 120, out)
+        assert not fake_line.replies()
+        assert fake_line.pushes("Uslow")[0].body["messages"] == [
+            {"type": "text", "text": "คำตอบที่มาช้า"}]
+        # seven images with their texts: five messages by reply, the rest by push, in order
+        many = [{"text": f"รูปที่ {i}", "image": f"https://example.org/{i}.png"}
+                for i in range(7)]
+        out = await conversations.outgoing("line:Umany", many)
+        assert await line.deliver("line:Umany", "token-new", time.monotonic(), out)
+        sent = fake_line.replies()[0].body["messages"] + [
+            m for c in fake_line.pushes("Umany") for m in c.body["messages"]]
+        assert len(fake_line.replies()[0].body["messages"]) == 5
+        assert [m.get("text") or m["originalContentUrl"] for m in sent] == [
+            x for i in range(7) for x in (f"https://example.org/{i}.png", f"รูปที่ {i}")]
+    finally:
+        await line.close()
+        await fb.close()
