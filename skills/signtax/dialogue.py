@@ -26,6 +26,7 @@ from .texts import text
 CANCELLED, FINISHED, OUTSIDE, BILL, RECEIPTS, HISTORY, PAUSED = (
     "cancelled", "finished", "outside", "bill", "receipts", "history", "paused")
 MAX_SIGNS = 20
+MAX_SIDE_CM = 20000  # 200 m: anything longer is a typing mistake
 
 
 def new_state() -> dict[str, Any]:
@@ -163,6 +164,11 @@ def _choose(st: dict[str, Any], turn: Turn, n: int) -> bool:
 def _apply_mentions(st: dict[str, Any], turn: Turn, parsed, message: str) -> bool:
     changed = False
     for m in parsed.mentions:
+        bad = [v for v in (m.width_cm, m.length_cm) if v is not None and not 0 < v <= MAX_SIDE_CM]
+        if bad:
+            turn.messages.append(_msg("size_out_of_range", value=figure(Decimal(str(bad[0])))))
+            changed = True
+            continue
         target = _target(st, message)
         one_side = (m.width_cm is None) != (m.length_cm is None)
         needs_side = target is not None and (

@@ -139,3 +139,10 @@ def test_an_ambiguous_district_gets_numbered_choices():
 def test_an_unknown_district_is_asked_again():
     _t1, t2 = talk("ป้ายไทยล้วน 1x2 เมตร ติดอยู่กับที่", "ไม่รู้เหมือนกัน")
     assert "ไม่พบชื่อเขต" in said(t2) and t2.state["pending"] == "district"
+
+
+def test_impossible_sizes_are_refused_with_a_reason():
+    [t] = talk("ป้ายไทยล้วน 0x100 ซม ติดอยู่กับที่ เขตดุสิต")
+    assert "ใช้ไม่ได้" in said(t) and t.state["signs"] == [] and t.state["pending"] == "sign"
+    [t] = talk("ป้ายไทยล้วน 99999x2 เมตร ติดอยู่กับที่")
+    assert "ไม่เกิน 200 เมตร" in said(t)
