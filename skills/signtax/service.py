@@ -65,6 +65,7 @@ class Bill:
     due_on: date
     status: str
     existing: bool = False
+    receipt_number: str | None = None
 
 
 def _bill(a: Assessment, existing: bool = False) -> Bill:
@@ -73,7 +74,8 @@ def _bill(a: Assessment, existing: bool = False) -> Bill:
                 business_name=f.business.name, district_th=f.business.district_th,
                 tax=baht(f.tax_satang), late_filing=baht(f.late_filing_satang),
                 late_filing_rule=f.late_filing_rule, amount=baht(a.amount_satang),
-                issued_on=a.issued_on, due_on=a.due_on, status=a.status, existing=existing)
+                issued_on=a.issued_on, due_on=a.due_on, status=a.status, existing=existing,
+                receipt_number=a.payment.receipt_number if a.payment else None)
 
 
 def _signature(results: list[tax.SignTax]) -> list[tuple]:

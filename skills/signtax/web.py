@@ -135,7 +135,7 @@ def setup(app: web.Application, settings) -> None:
                            if bill.late_filing else ""), amount=say_baht(bill.amount),
                        due=thai_date(bill.due_on), ref1=bill.bill_number, ref2=bill.ref2))
         if bill.status == "paid":
-            qr = ""
+            qr = f"<p>{e(text('page_paid', receipt_number=bill.receipt_number))}</p>"
         elif settings.promptpay_biller_id:
             alt = text("bill_image_alt", bill_number=bill.bill_number, amount=say_baht(due.total))
             src = links.bill_qr_url("", key, bill.bill_number)

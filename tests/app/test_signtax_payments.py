@@ -170,6 +170,13 @@ async def test_callback_accepts_once_and_replay_records_one_payment(settings, se
             page = await resp.text()
             assert resp.status == 200
     assert first["receipt_number"] in page and "ร้านจ่ายตรง" in page and "2,540" in page
+    bill_link = links.bill_url("", settings.secret_key, bill.bill_number)
+    async with aiohttp.ClientSession() as http:
+        async with http.get(server.make_url(bill_link.split("?")[0]),
+                            params={"t": bill_link.split("t=")[1]}) as resp:
+            bill_page = await resp.text()
+    assert "ชำระแล้ว ใบเสร็จเลขที่ " + first["receipt_number"] in bill_page
+    assert "qr.png" not in bill_page  # a paid bill offers no QR to pay twice
 
 
 @pytest.mark.asyncio
