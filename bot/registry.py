@@ -116,15 +116,15 @@ def skill_for_intent(intent: str, skills_dir: Path = SKILLS_DIR) -> Manifest | N
 def location_skill(active: str | None, skills_dir: Path = SKILLS_DIR) -> Manifest | None:
     """The ready skill that should answer a shared location.
 
-    The skill the user is talking to, if it takes locations; otherwise the first ready skill
-    in menu order that takes them ("which police station covers me?" is the common case).
+    The skill the user is talking to, if it is ready and takes locations (a skill being
+    prepared, or one that takes none, gets ``None``: the core says so honestly). With no skill
+    in progress, the first ready skill in menu order that takes locations ("which police
+    station covers me?" is the common case).
     """
     skills = discover(skills_dir)
     current = next((m for m in skills if m.id == active), None)
-    if current is not None and current.ready and current.location_action:
-        return current
-    if current is not None and current.location_action is None and current.ready:
-        return None
+    if current is not None:  # never hijack a conversation with another skill's answer
+        return current if current.ready and current.location_action else None
     return next((m for m in skills if m.ready and m.location_action), None)
 
 

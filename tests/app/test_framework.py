@@ -41,8 +41,10 @@ def test_a_location_goes_to_the_active_skill_when_it_takes_locations(skills):
 
 def test_a_location_with_no_active_skill_goes_to_the_first_ready_taker(skills):
     assert registry.location_skill(None, skills).id == "first"
-    # a skill still being prepared does not capture locations
-    assert registry.location_skill("later", skills).id == "first"
+
+
+def test_a_location_during_a_skill_being_prepared_stays_with_it(skills):
+    assert registry.location_skill("later", skills) is None
 
 
 def test_a_location_during_a_skill_that_ignores_locations_is_not_hijacked(skills):
