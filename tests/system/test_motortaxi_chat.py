@@ -112,3 +112,19 @@ def test_the_vest_qr_page_is_served_by_the_product(db, stack):
     assert page.status_code == 200 and rider.first_name in page.text
     forged = requests.get(f"{base}/motortaxi/v/{rider.qr_token[:-2]}xx", timeout=10)
     assert forged.status_code == 404 and "1584" in forged.text
+
+
+def test_complaint_about_the_verified_rider_with_the_place_shared(chat, db):
+    rider = _rider(db)
+    chat.say(f"ตรวจสอบวินรหัส {codes.format_code(rider.code)}")
+    categories = next(m for m in chat.say("1") if m["buttons"])  # 1. complain about this rider
+    assert len(categories["buttons"]) == 6
+    reply = texts(chat.say("2"))  # dangerous driving
+    number = re.search(r"MT-\d{6}", reply).group()
+    assert "ขับขี่อันตราย" in reply and codes.format_code(rider.code) in reply
+    reply = texts(chat.share_location(13.7563, 100.5018))
+    assert number in reply and "13.75630" in reply
+    with db.begin() as session:
+        case = session.get(Complaint, service.case_id(number))
+        assert case.rider_id == rider.id and case.category == "dangerous_driving"
+        assert (case.latitude, case.longitude) == (13.7563, 100.5018)
