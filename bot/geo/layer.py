@@ -31,7 +31,7 @@ _intersects_xy = getattr(shapely.lib, "intersects_xy", shapely.intersects_xy)
 
 EARTH_RADIUS_M = 6_371_008.8
 NEAREST_CANDIDATES = 16
-# Cell size of the lookup grid built from the R-tree at load time (degrees, about 5.5 km).
+# Cell size of the lookup grid built at load time (degrees, about 5.5 km).
 GRID_CELL = 0.05
 GRID_MAX_CELLS = 400_000
 
@@ -117,12 +117,15 @@ class PolygonLayer:
         self._build_grid()
 
     def _build_grid(self) -> None:
-        """Candidate lists per grid cell, from one bulk R-tree query over all cells.
+        """Candidate lists per grid cell, checked exactly against each cell, built at load time.
 
-        A single-point R-tree query costs tens of microseconds in Python bindings; looking
-        the cell up in a list costs well under one, so the exact tests dominate a lookup.
+        A single-point R-tree query costs tens of microseconds in the Python binding; looking
+        a cell up costs well under one. Each cell keeps the polygons that really intersect it,
+        and a cell wholly inside one polygon answers without any point test. The R-tree stays
+        the index for points outside the grid, for ``nearest`` and for ``rtree_only``.
         """
         self._cells: list[tuple[int, ...]] = []
+        self._whole: dict[int, int] = {}
         if not self.geoms:
             return
         minx, miny, maxx, maxy = self.index.bounds
@@ -134,11 +137,35 @@ class PolygonLayer:
         ys = miny + np.arange(ny) * GRID_CELL
         gx, gy = np.meshgrid(xs, ys)  # row-major: cell (iy, ix) at iy * nx + ix
         mins = np.column_stack([gx.ravel(), gy.ravel()])
-        ids, counts = self.index.intersection_v(mins, mins + GRID_CELL)
-        ends = np.cumsum(counts)
-        starts = ends - counts
-        flat = ids.tolist()
-        self._cells = [tuple(flat[a:b]) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+        # cells each polygon's bounds overlap (padded by one cell against rounding); the
+        # exact intersection test below removes the extras
+        pairs_c, pairs_i = [], []
+        for i, (x0, y0, x1, y1) in enumerate(shapely.bounds(np.array(self.geoms, dtype=object))):
+            ix0, iy0 = max(0, math.floor((x0 - minx) / GRID_CELL) - 1), max(0, math.floor((y0 - miny) / GRID_CELL) - 1)
+            ix1, iy1 = min(nx - 1, math.floor((x1 - minx) / GRID_CELL) + 1), min(ny - 1, math.floor((y1 - miny) / GRID_CELL) + 1)
+            for iy in range(iy0, iy1 + 1):
+                row = iy * nx
+                pairs_c.extend(range(row + ix0, row + ix1 + 1))
+                pairs_i.extend([i] * (ix1 - ix0 + 1))
+        cell_of, ids = np.array(pairs_c, dtype=np.int64), np.array(pairs_i, dtype=np.int64)
+        counts = nx * ny
+        # keep only polygons that really touch the cell, and note cells wholly inside one
+        boxes = shapely.box(mins[cell_of, 0], mins[cell_of, 1],
+                            mins[cell_of, 0] + GRID_CELL, mins[cell_of, 1] + GRID_CELL)
+        geoms = np.array(self.geoms, dtype=object)[ids]
+        touches = shapely.intersects(geoms, boxes)
+        covers = shapely.contains_properly(geoms, boxes)
+        cells: list[list[int]] = [[] for _ in range(counts)]
+        inside: dict[int, int] = {}
+        for c, i, t, whole in zip(cell_of.tolist(), ids.tolist(), touches.tolist(),
+                                  covers.tolist(), strict=True):
+            if t:
+                cells[c].append(i)
+                if whole:
+                    inside[c] = i
+        self._cells = [tuple(c) for c in cells]
+        # a cell inside one polygon and touched by no other needs no exact test
+        self._whole = {c: i for c, i in inside.items() if len(cells[c]) == 1}
         self._grid = (minx, miny, nx, ny, 1.0 / GRID_CELL)
 
     def __len__(self) -> int:
@@ -160,8 +187,17 @@ class PolygonLayer:
 
         ``rtree_only`` skips the grid and queries the R-tree directly (for benchmarks).
         """
-        cands = (self.index.intersection((lon, lat, lon, lat)) if rtree_only
-                 else self.candidates(lon, lat))
+        if rtree_only:
+            cands = self.index.intersection((lon, lat, lon, lat))
+        else:
+            if self._whole:
+                minx, miny, nx, ny, inv = self._grid
+                ix, iy = math.floor((lon - minx) * inv), math.floor((lat - miny) * inv)
+                if 0 <= ix < nx and 0 <= iy < ny:
+                    whole = self._whole.get(iy * nx + ix)
+                    if whole is not None:
+                        return whole
+            cands = self.candidates(lon, lat)
         geoms = self.geoms
         hits = [i for i in cands if _intersects_xy(geoms[i], lon, lat)]
         if not hits:
