@@ -71,3 +71,13 @@ def test_a_shared_location_in_bangkok_names_the_khet(chat):
     assert "เขตจตุจักร" in answer and "ขนาด" in answer  # then asks for the sign
     result = texts(chat.say("ป้ายภาษาไทยล้วน 1x4 เมตร ติดอยู่กับที่"))
     assert "80 × 5 = 400 บาท" in result and "เขตไหน" not in result  # district not asked again
+
+
+def test_small_talk_returns_to_the_question_and_a_handoff_ends_the_calculation(chat):
+    chat.say("ภาษีป้าย ป้าย 120x60 ซม.")
+    back = texts(chat.say("สวัสดีครับ"))
+    assert "สวัสดี" in back and "มีตัวอักษรแบบไหน" in back  # greeted, then the same question
+    handoff = texts(chat.say("ขอคุยกับเจ้าหน้าที่หน่อยครับ"))
+    assert "เจ้าหน้าที่" in handoff and "ตัวอักษรแบบไหน" not in handoff
+    fresh = texts(chat.say("คำนวณภาษีป้ายใหม่ ป้ายไทยล้วน 1x2 เมตร ติดอยู่กับที่"))
+    assert "เขตไหน" in fresh
