@@ -151,9 +151,10 @@ _TIME = re.compile(r"(?<!\d)([01]?\d|2[0-3])[.:]([0-5]\d)\s*(?:น\.?|นาฬ�
 def guess_category(text: str) -> str | None:
     """The complaint category a message points to, by the keywords in the data file."""
     folded = normalize(text).lower()
-    for category, words in texts()["category_keywords"].items():
-        if any(w.lower() in folded for w in words):
-            return category
+    for table in ("category_keywords", "category_weak_keywords"):
+        for category, words in texts()[table].items():
+            if any(w.lower() in folded for w in words):
+                return category
     return None
 
 

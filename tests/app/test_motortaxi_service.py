@@ -57,6 +57,30 @@ def test_a_lapsed_licence_shows_expired_even_if_the_registry_says_active(factory
     assert view["status"] == "expired" and not view["ok"] and "หมดอายุ" in view["status_words"]
 
 
+@pytest.mark.parametrize("text, category", [
+    ("วินเก็บ 100 บาท ไป 2 กิโล แพงมาก", "overcharge"),
+    ("วินรหัส 2998-5002 คิดเงิน 80 บาท", "overcharge"),
+    ("วินด่าผมเพราะไม่ยอมจ่าย 50 บาท", "harassment"),
+    ("ขับเร็วมาก ฝ่าไฟแดง", "dangerous_driving"),
+    ("บอกว่าใกล้ไป ไม่ไป", "refused_ride"),
+    ("คนขับไม่ใส่เสื้อวิน", "no_vest"),
+    ("อยากร้องเรียนคนขับวินแถวบ้าน", None),
+])
+def test_complaint_category_from_the_words_used(text, category):
+    assert service.guess_category(text) == category
+
+
+def test_complaint_reads_distance_paid_and_time_and_gives_the_legal_fare(factory):
+    with factory.begin() as session:
+        case = service.file_complaint(session, "web:abcdefgh", "overcharge",
+                                      "เมื่อ 18.30 น. วินเก็บ 1,000 บาท ไป ๗ กม.", "",
+                                      request_key="web:abcdefgh:m1")
+        again = service.file_complaint(session, "web:abcdefgh", "overcharge", "ซ้ำ", "",
+                                       request_key="web:abcdefgh:m1")
+    assert (case.distance_km, case.paid_baht, case.legal_fare_baht) == (7.0, 1000, 60)
+    assert case.occurred_at == "18.30 น." and again.id == case.id  # a retried turn files once
+
+
 def test_shared_trip_shows_the_last_position_and_expires(factory):
     rider = _rider(factory)
     start = datetime.now(timezone.utc) - timedelta(minutes=10)
