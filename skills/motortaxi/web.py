@@ -218,7 +218,8 @@ def setup(app: web.Application, settings) -> None:
         return web.Response(body=path.read_bytes(), content_type=types[fmt],
                             headers={"Content-Disposition": f'inline; filename="{path.name}"'})
 
-    async def revoke_api(request: web.Request) -> web.Response:
+    async def rider_change(request: web.Request, change) -> web.Response:
+        """Apply ``change(session, rider)`` to the rider named in the URL (staff only)."""
         if (denied := staff(request)) is not None:
             return denied
 
@@ -226,8 +227,10 @@ def setup(app: web.Application, settings) -> None:
             found = service.lookup(session, request.match_info["code"])
             if found.rider is None:
                 return found.outcome, None
-            service.revoke(session, found.code)
-            return "found", service.rider_view(session, found.rider)
+            change(session, found.rider)
+            view = service.rider_view(session, found.rider)
+            view["verify_url"] = service.verify_url(settings.public_base_url, found.rider)
+            return "found", view
         outcome, view = await run(work)
         if outcome in ("format", "check"):
             return _error(400, f"code_{outcome}")
@@ -243,6 +246,12 @@ def setup(app: web.Application, settings) -> None:
             return await read_json(request), None
         except ValueError as exc:
             return None, _error(413 if str(exc) == "too_large" else 400, str(exc))
+
+    async def revoke_api(request: web.Request) -> web.Response:
+        return await rider_change(request, lambda session, rider: service.revoke(session, rider.code))
+
+    async def reissue_api(request: web.Request) -> web.Response:
+        return await rider_change(request, service.reissue_qr)
 
     async def case_status_api(request: web.Request) -> web.Response:
         body, denied = await staff_body(request)
@@ -315,6 +324,7 @@ def setup(app: web.Application, settings) -> None:
     app.router.add_get("/api/motortaxi/verify", verify_api)
     app.router.add_get("/api/motortaxi/riders/{code}/vest.{fmt}", vest_api)
     app.router.add_post("/api/motortaxi/riders/{code}/revoke", revoke_api)
+    app.router.add_post("/api/motortaxi/riders/{code}/reissue-qr", reissue_api)
     app.router.add_get("/api/motortaxi/complaints", cases_api)
     app.router.add_post("/api/motortaxi/complaints/{case}/status", case_status_api)
     app.router.add_post("/api/motortaxi/positions", positions_api)

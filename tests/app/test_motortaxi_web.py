@@ -130,6 +130,22 @@ async def test_svg_and_pdf_sheets_and_the_qr_of_the_svg_decodes(server, settings
 
 
 @pytest.mark.asyncio
+async def test_reissuing_a_lost_vest_qr_invalidates_the_old_one(server, settings):
+    rider = _rider(settings)
+    old = f"/motortaxi/v/{rider.qr_token}"
+    auth = {"Authorization": f"Bearer {STAFF}"}
+    async with aiohttp.ClientSession() as http:
+        async with http.post(server.make_url(f"/api/motortaxi/riders/{rider.code}/reissue-qr"),
+                             headers=auth) as resp:
+            new = (await resp.json())["verify_url"]
+        assert resp.status == 200 and new.endswith(_rider(settings).qr_token)
+        async with http.get(server.make_url(old)) as resp:
+            assert resp.status == 404
+        async with http.get(_local(server, new)) as resp:
+            assert resp.status == 200 and rider.first_name in await resp.text()
+
+
+@pytest.mark.asyncio
 async def test_staff_apis_need_the_token(server, settings):
     rider = _rider(settings)
     async with aiohttp.ClientSession() as http:
