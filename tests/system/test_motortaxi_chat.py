@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import io
+import json
 import re
 
 import pytest
 import requests
+from PIL import Image
 from sqlalchemy import select
 
-from bot import notify
+from bot import notify, uploads
 from bot.db import session_factory
-from skills.motortaxi import codes, demo, service
+from skills.motortaxi import codes, demo, service, vest
 from skills.motortaxi.models import Complaint, Rider
 from tests.system.conftest import texts
 
@@ -128,3 +131,29 @@ def test_complaint_about_the_verified_rider_with_the_place_shared(chat, db):
         case = session.get(Complaint, service.case_id(number))
         assert case.rider_id == rider.id and case.category == "dangerous_driving"
         assert (case.latitude, case.longitude) == (13.7563, 100.5018)
+
+
+def test_a_photo_of_the_vest_qr_is_decoded_and_verified(db, stack):
+    """What a LINE or Messenger gateway sends for a photo: the image kept, its reference given."""
+    rider = _rider(db)
+    url = service.verify_url(stack.env.get("PUBLIC_BASE_URL") or
+                             f"http://127.0.0.1:{stack.app_port}", rider)
+    sheet = Image.open(io.BytesIO(vest.png_sheet(url, rider.code))).convert("RGB")
+    photo = Image.new("RGB", (1200, 1400), (90, 90, 90))
+    photo.paste(sheet.resize((500, 660)).rotate(5, expand=True, fillcolor=(90, 90, 90)), (300, 300))
+    buf = io.BytesIO()
+    photo.save(buf, format="JPEG", quality=85)
+    ref = uploads.save(stack.var_dir, buf.getvalue(), "image/jpeg")
+
+    engine = f"http://127.0.0.1:{stack.engine_port}/webhooks/rest/webhook"
+    auth = {"Authorization": f"Bearer {stack.env['ENGINE_TOKEN']}"}
+    sender = "line:U" + rider.qr_token.replace("-", "0").replace("_", "1")[:16]
+
+    def say(message: str) -> str:
+        replies = requests.post(engine, json={"sender": sender, "message": message},
+                                headers=auth, timeout=30).json()
+        return "\n".join(r.get("text", "") for r in replies)
+
+    assert "รูปถ่ายคิวอาร์โค้ด" in say("ตรวจสอบวินมอไซค์ให้หน่อย")
+    reply = say("/share_image" + json.dumps({"image_ref": ref}))
+    assert codes.format_code(rider.code) in reply and rider.first_name in reply
