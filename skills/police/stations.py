@@ -32,6 +32,8 @@ from bot.geo.admin import layers as admin_layers
 from bot.text import fold
 
 BANGKOK_LAYER = GEODATA / "police_bangkok.geojson"
+# An official jurisdiction layer dropped here (same schema) replaces both approximate layers.
+OFFICIAL_LAYER = GEODATA / "police_official.geojson"
 SCHEMA = ("station_id", "name_th", "name_en", "division", "phone", "phone_verified",
           "province_th", "district_th", "area_th", "lat", "lon", "approximate", "source")
 PROVINCIAL_SOURCE = ("HDX COD-AB อำเภอ boundary; one สภ. per อำเภอ named after the district. "
@@ -165,9 +167,9 @@ _lock = threading.Lock()
 
 @lru_cache(maxsize=1)
 def default_index() -> StationIndex:
-    """The shipped index, built once per process (about one second)."""
+    """The index, built once per process: the official layer if one was dropped in, else ours."""
     with _lock:
-        return StationIndex.load()
+        return StationIndex.load(OFFICIAL_LAYER if OFFICIAL_LAYER.exists() else None)
 
 
 def layer_metadata() -> dict[str, Any]:
