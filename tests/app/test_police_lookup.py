@@ -162,3 +162,18 @@ def test_an_official_layer_in_the_same_schema_is_a_drop_in(tmp_path):
     cov = official.at(13.75, 100.55)
     assert cov.inside and cov.station.name_th == "สน.ทดสอบ" and not cov.station.approximate
     assert not official.at(18.79, 98.99).inside
+
+
+def test_the_committed_layer_is_what_the_build_script_makes_from_the_tables():
+    import importlib.util
+    import json
+
+    path = BANGKOK_LAYER.parent / "build_police_areas.py"
+    spec = importlib.util.spec_from_file_location("build_police_areas", path)
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    shared = BANGKOK_LAYER.parents[2] / "shared"
+    features, facts = build.build(shared)
+    committed = json.loads(BANGKOK_LAYER.read_text(encoding="utf-8"))["features"]
+    assert build._round(features) == committed
+    assert len(facts) == 88
