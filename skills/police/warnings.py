@@ -97,12 +97,12 @@ def subscribe(session: Session, sender_id: str, district: District) -> bool:
         Subscription.district_code == district.code)).first()
     if exists is not None:
         return False
-    session.add(Subscription(sender_id=sender_id, district_code=district.code,
-                             district_th=district.district_th, province_th=district.province_th))
     try:
-        session.flush()
-    except IntegrityError:  # a concurrent identical request won
-        session.rollback()
+        with session.begin_nested():  # a savepoint: a concurrent twin loses without harm
+            session.add(Subscription(sender_id=sender_id, district_code=district.code,
+                                     district_th=district.district_th,
+                                     province_th=district.province_th))
+    except IntegrityError:
         return False
     return True
 
@@ -140,18 +140,22 @@ def post_warning(session: Session, district: District, text: str, issued_by: str
         raise WarningError("no_issuer")
     if request_key is not None and (not isinstance(request_key, str) or not 1 <= len(request_key) <= 120):
         raise WarningError("bad_key")
-    if request_key:
-        existing = session.scalars(select(CrimeWarning).where(
-            CrimeWarning.request_key == request_key)).first()
-        if existing is not None:
-            if existing.district_code != district.code or existing.text != text:
-                raise WarningError("key_reused")
-            return existing, False, 0
-    warning = CrimeWarning(district_code=district.code, district_th=district.district_th,
-                           province_th=district.province_th, text=text, issued_by=issued_by,
-                           request_key=request_key or None)
-    session.add(warning)
-    session.flush()
+    existing = _by_key(session, request_key)
+    if existing is None:
+        warning = CrimeWarning(district_code=district.code, district_th=district.district_th,
+                               province_th=district.province_th, text=text,
+                               issued_by=issued_by, request_key=request_key or None)
+        try:
+            with session.begin_nested():
+                session.add(warning)
+        except IntegrityError:  # the same request, sent twice at once: the first one won
+            existing = _by_key(session, request_key)
+            if existing is None:
+                raise
+    if existing is not None:
+        if existing.district_code != district.code or existing.text != text:
+            raise WarningError("key_reused")
+        return existing, False, 0
     body = push_text(warning)
     senders = session.scalars(select(Subscription.sender_id).where(
         Subscription.district_code == district.code).order_by(Subscription.id)).all()
@@ -159,6 +163,13 @@ def post_warning(session: Session, district: District, text: str, issued_by: str
         notify.enqueue(session, sender, body, kind="police.warning",
                        dedupe_key=f"police.warning:{warning.id}:{sender}")
     return warning, True, len(senders)
+
+
+def _by_key(session: Session, request_key: str | None) -> CrimeWarning | None:
+    if not request_key:
+        return None
+    return session.scalars(select(CrimeWarning).where(
+        CrimeWarning.request_key == request_key)).first()
 
 
 def recent(session: Session, district: District, days: int = RECENT_DAYS,
