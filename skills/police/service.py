@@ -91,8 +91,10 @@ def coverage_message(cov: Coverage, place: Place | None = None) -> dict[str, Any
     """The full answer for a covering (or nearest) station."""
     st = cov.station
     if cov.inside:
-        head = (t("covering_place", place=place.name_th, station=st.name_th, division=st.division)
-                if place else t("covering", station=st.name_th, division=st.division))
+        key = "covering" if place is None else (
+            "covering_centre" if place.kind == "province" else "covering_place")
+        head = t(key, place=place.name_th if place else "", station=st.name_th,
+                 division=st.division)
     elif cov.edge_distance_m > FAR_AWAY_M:
         head = t("outside_far", km=km(cov.edge_distance_m), station=st.name_th, division=st.division)
     else:
@@ -179,7 +181,10 @@ def station_for_text(text: str) -> dict[str, Any] | None:
     if len(places) > 1:
         return place_choice(places, "police_find_station")
     place = places[0]
-    return station_message(place.lat, place.lon, place)
+    message = station_message(place.lat, place.lon, place)
+    if place.kind == "province":  # a province has many stations: say which one this is
+        message["text"] = t("province_many", province=place.name_th) + "\n" + message["text"]
+    return message
 
 
 def nearest_for_text(text: str) -> dict[str, Any] | None:

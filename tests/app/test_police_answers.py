@@ -116,3 +116,8 @@ def test_every_knowledge_entry_has_source_and_date_and_finds_itself():
 def test_phone_question_about_a_hotline_gets_the_hotline_entry():
     text = service.phone_for_text("เบอร์ตำรวจท่องเที่ยว")["text"]
     assert "1155" in text and "ที่มา:" in text
+
+
+def test_a_province_alone_says_it_has_many_stations():
+    text = service.station_for_text("อยู่เชียงใหม่ แจ้งความที่ไหน")["text"]
+    assert text.startswith("เชียงใหม่มีสถานีตำรวจหลายแห่ง") and "สภ.เมืองเชียงใหม่" in text
