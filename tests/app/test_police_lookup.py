@@ -177,3 +177,19 @@ def test_the_committed_layer_is_what_the_build_script_makes_from_the_tables():
     committed = json.loads(BANGKOK_LAYER.read_text(encoding="utf-8"))["features"]
     assert build._round(features) == committed
     assert len(facts) == 88
+
+
+def test_a_point_in_a_sliver_where_two_areas_overlap_gets_one_answer(idx):
+    geoms = idx.areas.geoms
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="overlaps")
+    pairs = [(a, b) for a, b in zip(left.tolist(), right.tolist(), strict=True) if a < b]
+    assert pairs, "the simplified source layers are known to overlap slightly"
+    for a, b in pairs[:25]:
+        sliver = geoms[a].intersection(geoms[b])
+        if sliver.area == 0:
+            continue
+        point = sliver.representative_point()
+        answer = idx.at(point.y, point.x).station.station_id
+        assert answer in (idx.stations[a].station_id, idx.stations[b].station_id)
+        assert all(idx.at(point.y, point.x).station.station_id == answer for _ in range(5))
