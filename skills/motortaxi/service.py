@@ -107,6 +107,11 @@ def effective_status(rider: Rider, today: date | None = None) -> str:
     return rider.status
 
 
+def thai_date(day: date) -> str:
+    """Day/month/Buddhist-era year, as Thai documents write it: ``date(2028, 1, 31)`` → ``31/1/2571``."""
+    return f"{day.day}/{day.month}/{day.year + 543}"
+
+
 def rider_view(session: Session, rider: Rider) -> dict[str, Any]:
     """What a passenger may see about a rider (surname masked, no licence number)."""
     t = texts()
@@ -118,6 +123,7 @@ def rider_view(session: Session, rider: Rider) -> dict[str, Any]:
         "win": rider.win_name, "district": rider.district, "province": rider.province,
         "status": status, "status_words": t["status_words"][status], "ok": status == ACTIVE,
         "licence_expiry": rider.licence_expiry.isoformat() if rider.licence_expiry else "",
+        "licence_expiry_th": thai_date(rider.licence_expiry) if rider.licence_expiry else "",
         "complaints": complaint_count(session, rider.id), "synthetic": rider.synthetic,
     }
 

@@ -84,7 +84,7 @@ def rider_page(view: dict[str, Any], chat_url: str = "/") -> str:
             (t["name"], f"{view['first_name']} {view['last_name_masked']}"),
             (t["plate"], view["plate"]), (t["win"], view["win"]),
             (t["district"], f"{view['district']} {view['province']}".strip()),
-            (t["licence_expiry"], view["licence_expiry"] or "-"),
+            (t["licence_expiry"], view["licence_expiry_th"] or "-"),
             (t["complaints"], t["complaints_count"].format(count=view["complaints"]))]
     parts = [f"<h1>{escape(t['title'])}</h1>"]
     if view["synthetic"]:
