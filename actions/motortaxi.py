@@ -176,6 +176,8 @@ class ActionMotortaxiComplain(SafeAction):
             return (case.case_number, case.rider_code, case.rider_id, case.distance_km,
                     case.paid_baht, case.legal_fare_baht, case.status)
         number, rider_code, rider_id, km, paid, legal, status = await _db(work)
+        if typed_code and rider_id is None:  # say the code is wrong; the case is filed anyway
+            _warn_unusable(dispatcher, typed_code, service.lookup_outcome(typed_code), None)
         rider = (codes.format_code(rider_code) if rider_id else
                  response_text(domain, "utter_motortaxi_rider_unknown_in_case"))
         dispatcher.utter_message(response="utter_motortaxi_case_filed", case_number=number,

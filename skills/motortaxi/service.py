@@ -87,6 +87,15 @@ def lookup(session: Session, typed: str) -> Lookup:
     return Lookup("found" if rider else "unknown", code, rider)
 
 
+def lookup_outcome(typed: str) -> str:
+    """``format`` or ``check`` for a code that cannot be anyone's, else ``unknown``."""
+    try:
+        codes.parse(typed)
+    except codes.CodeError as exc:
+        return exc.reason
+    return "unknown"
+
+
 def by_token(session: Session, token: str) -> Rider | None:
     """The rider whose vest QR carries ``token`` (``None`` for a forged or altered one)."""
     if not token or len(token) > 64 or not re.fullmatch(r"[A-Za-z0-9_-]+", token):

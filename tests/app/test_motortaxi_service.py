@@ -147,24 +147,51 @@ def _domain() -> dict:
     return domain
 
 
-def _run_photo_action(monkeypatch, tmp_path, factory, photo: bytes):
-    pytest.importorskip("bot.uploads")
+def _run_action(monkeypatch, tmp_path, factory, action, message: dict, events=()):
+    """Run one real action against the test database, as the action server would."""
     from actions import base
-    from actions.motortaxi import ActionMotortaxiScanPhoto
-    from bot import uploads
 
     monkeypatch.setenv("VAR_DIR", str(tmp_path))
     monkeypatch.setenv("DATABASE_URL", str(factory.kw["bind"].url))
     monkeypatch.setenv("PUBLIC_BASE_URL", BASE)
     base.settings.cache_clear()
-    ref = uploads.save(tmp_path, photo, "image/jpeg")
-    tracker = Tracker("web:photo-user", {"image_ref": ref}, {
-        "intent": {"name": "share_image"}, "entities": [{"entity": "image_ref", "value": ref}],
-        "text": ""}, [], False, None, {}, "")
+    tracker = Tracker("web:action-user", {}, message, list(events), False, None, {}, "")
     dispatcher = CollectingDispatcher()
-    events = asyncio.run(ActionMotortaxiScanPhoto().run(dispatcher, tracker, _domain()))
-    base.settings.cache_clear()
-    return dispatcher.messages, events
+    try:
+        result = asyncio.run(action.run(dispatcher, tracker, _domain()))
+    finally:
+        base.settings.cache_clear()
+    return dispatcher.messages, result
+
+
+def _run_photo_action(monkeypatch, tmp_path, factory, photo: bytes):
+    pytest.importorskip("bot.uploads")
+    from actions.motortaxi import ActionMotortaxiScanPhoto
+    from bot import uploads
+
+    ref = uploads.save(tmp_path, photo, "image/jpeg")
+    return _run_action(monkeypatch, tmp_path, factory, ActionMotortaxiScanPhoto(), {
+        "intent": {"name": "share_image"}, "entities": [{"entity": "image_ref", "value": ref}],
+        "text": ""})
+
+
+def test_a_complaint_with_a_mistyped_code_warns_and_is_still_filed(monkeypatch, tmp_path,
+                                                                   factory):
+    from actions.motortaxi import ActionMotortaxiComplain
+
+    rider = _rider(factory)
+    typo = rider.code[:-2] + rider.code[-1] + rider.code[-2]  # last two digits swapped
+    if typo == rider.code:
+        typo = rider.code[:-1] + str((int(rider.code[-1]) + 1) % 10)
+    text = f"ร้องเรียนวินรหัส {typo} ขับเร็วมาก"
+    message = {"intent": {"name": "motortaxi_complain"}, "entities": [], "text": text,
+               "message_id": "m-typo"}
+    user = {"event": "user", "text": text, "parse_data": message}
+    messages, _ = _run_action(monkeypatch, tmp_path, factory, ActionMotortaxiComplain(),
+                              message, [user])
+    responses = [m["response"] for m in messages]
+    assert responses[:2] == ["utter_motortaxi_code_typo", "utter_motortaxi_case_filed"]
+    assert messages[1]["category"] == "ขับขี่อันตราย"
 
 
 def test_a_photo_of_the_vest_qr_verifies_the_rider(monkeypatch, tmp_path, factory):
