@@ -50,7 +50,8 @@ NOTE_APPROX = ("Approximate: built from แขวง polygons and a reviewed ass
 SCHEMA = ["station_id", "name_th", "name_en", "division", "phone", "phone_verified",
           "province_th", "district_th", "area_th", "lat", "lon", "approximate", "source"]
 FACT_FIELDS = ["station_id", "name_th", "name_en", "division", "phone", "phone_verified",
-               "province_th", "district_th", "lat", "lon", "seed_basis", "confidence", "source"]
+               "province_th", "district_th", "lat", "lon", "seed_basis", "approximate",
+               "confidence", "source"]
 
 
 def _corrections() -> dict[str, str]:
@@ -239,6 +240,7 @@ def build(shared: Path) -> tuple[list[dict], list[dict]]:
             "division": st["division"], "phone": st["phone"], "phone_verified": verified,
             "province_th": BANGKOK, "district_th": district, "lat": f"{seed.y:.5f}",
             "lon": f"{seed.x:.5f}", "seed_basis": seeds_rows[name]["basis"],
+            "approximate": "yes: position is a seed point, not the station's address",
             "confidence": st["confidence"],
             "source": "shared/reference/bangkok_metro_police_stations.csv (compiled 2026-11)",
         })
