@@ -9,11 +9,14 @@ serves the same routes but requires the ``token`` query parameter that the engin
 
 from __future__ import annotations
 
+import asyncio
 import hmac
+import importlib
 import logging
 import sys
+import time
 
-from bot import privacy
+from bot import privacy, registry
 from bot.settings import Settings
 
 log = logging.getLogger("bot.action_server")
@@ -41,7 +44,27 @@ def create_app(settings: Settings):
             return response.json({"error": "missing or invalid token"}, status=401)
         return None
 
+    @app.after_server_start
+    async def warm_up_skills(_app, _loop):
+        await asyncio.to_thread(warm_up)
+
     return app
+
+
+def warm_up() -> None:
+    """Let each skill load its data before the first user asks (``skills.<id>.warm_up()``).
+
+    A skill whose warm-up fails still serves: it loads on first use and the error is logged.
+    """
+    for skill in registry.discover():
+        try:
+            hook = getattr(importlib.import_module(f"skills.{skill.id}"), "warm_up", None)
+            if hook is not None:
+                started = time.perf_counter()
+                hook()
+                log.info("warmed up %s in %.1f s", skill.id, time.perf_counter() - started)
+        except Exception:
+            log.exception("warm-up of skill %s failed", skill.id)
 
 
 def main() -> int:
