@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
+import inspect
 import logging
 import math
 from typing import Any
 
-from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -128,6 +131,32 @@ def parse_coordinates(entities: list[dict[str, Any]]) -> tuple[float, float] | s
     return lat, lon
 
 
+def skill_action(skill: registry.Manifest, action_name: str) -> Action:
+    """The skill's action called ``action_name``, from ``actions/<skill id>.py``."""
+    module = importlib.import_module(f"actions.{skill.id}")
+    for obj in vars(module).values():
+        if (isinstance(obj, type) and issubclass(obj, Action) and not inspect.isabstract(obj)
+                and obj.__module__ == module.__name__ and obj().name() == action_name):
+            return obj()
+    raise LookupError(f"skill {skill.id!r} declares {action_name!r} but actions/{skill.id}.py "
+                      "does not define it")
+
+
+async def hand_over(skill: registry.Manifest, action_name: str, dispatcher, tracker, domain,
+                    events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Run a skill's location or picture action inside this core action, on this turn.
+
+    Running it here (rather than as a follow-up action) keeps the turn one that the core's
+    rules describe ("share_location → action_handle_location → listen"), so no policy has
+    to guess what follows the skill's action. The skill sees ``events`` already applied.
+    """
+    state = tracker.current_state()
+    for event in events:
+        if event.get("event") == "slot":
+            state["slots"][event["name"]] = event["value"]
+    return await skill_action(skill, action_name).run(dispatcher, Tracker.from_dict(state), domain)
+
+
 class ActionHandleLocation(SafeAction):
     """A shared location, in any state: validated, kept in slots, passed to the active skill."""
 
@@ -147,8 +176,9 @@ class ActionHandleLocation(SafeAction):
         active = tracker.get_slot("active_skill")
         taker = registry.location_skill(active)
         if taker is not None:  # the skill answers with what the location means to it
-            return [*events, SlotSet("active_skill", taker.id),
-                    FollowupAction(taker.location_action)]
+            events.append(SlotSet("active_skill", taker.id))
+            return events + await hand_over(taker, taker.location_action, dispatcher, tracker,
+                                            domain, events)
         dispatcher.utter_message(response="utter_location_received",
                                  latitude=f"{lat:.5f}", longitude=f"{lon:.5f}")
         skill = registry.get(active or "")
@@ -173,7 +203,9 @@ class ActionHandleImage(SafeAction):
             return []
         taker = registry.image_skill(tracker.get_slot("active_skill"))
         if taker is not None:
-            return [SlotSet("image_ref", ref), FollowupAction(taker.image_action)]
+            events = [SlotSet("image_ref", ref)]
+            return events + await hand_over(taker, taker.image_action, dispatcher, tracker,
+                                            domain, events)
         dispatcher.utter_message(response="utter_image_received")
         dispatcher.utter_message(**menu_message(domain, intro="utter_menu_intro"))
         return [SlotSet("image_ref", ref)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.events import SlotSet
 
 from actions.base import SafeAction, settings
 from bot.db import session_factory
@@ -89,16 +89,14 @@ class ActionPoliceFindStation(SafeAction):
 class ActionPoliceAtLocation(SafeAction):
     """A shared location (LINE, Messenger, web) → the station covering that point.
 
-    It runs as the follow-up of ``action_handle_location``, after which no rule predicts the
-    next step; without the explicit listen the engine's fallback would rewind the turn and
-    drop the location from the slots.
+    ``action_handle_location`` runs it inside its own turn (see ``actions.core.hand_over``).
     """
 
     def name(self) -> str:
         return "action_police_at_location"
 
     async def act(self, dispatcher, tracker, domain):
-        done = [ACTIVE, FollowupAction("action_listen")]
+        done = [ACTIVE]
         point = _slot_point(tracker)
         if point is None:
             dispatcher.utter_message(response="utter_location_missing")

@@ -20,6 +20,7 @@ from bot.models import HandoffRequest
     ("น้ำท่วมเข้าบ้านแล้ว ออกจากบ้านไม่ได้", "1784"),
     ("ช่วยด้วยค่ะ", "191"),
     ("ไฟไหม้ครับบบบ", "199"),
+    ("Emergency!", "191"),
 ])
 def test_triage_gives_the_matching_hotline_first(text, first):
     found = triage(text)
