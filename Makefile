@@ -93,16 +93,21 @@ BROWSER_TESTS := tests/browser
 
 # npm ci wipes node_modules, so it runs only when the lock file changed (idempotent).
 $(BROWSER_TESTS)/node_modules/.installed: $(BROWSER_TESTS)/package-lock.json
+	@scripts/ensure-browser
 	@cd $(BROWSER_TESTS) && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-test-browser: setup train $(BROWSER_TESTS)/node_modules/.installed ## Web chat in Chromium: keyboard-only conversation, axe-core (needs /usr/bin/chromium)
+test-browser: setup train $(BROWSER_TESTS)/node_modules/.installed ## Web chat in Chromium: keyboard-only conversation, axe-core
+	@scripts/ensure-browser
 	@cd $(BROWSER_TESTS) && npm test
 
 test: setup lint validate test-engine test-stories test-app test-browser ## Everything CI runs
 
 bench: setup train ## Benchmarks (figures printed; see bench/README.md)
 	@$(ENGINE_PY) bench/nlu_pipelines.py
+	@$(APP_PY) bench/police_lookup.py
+	@$(APP_PY) bench/motortaxi_verify.py
+	@$(APP_PY) bench/signtax_flow.py
 
 clean: ## Remove build output and local state (models, var/, venvs)
 	rm -rf models var .rasa results $(ENGINE) $(APP) $(BROWSER_TESTS)/node_modules

@@ -32,6 +32,8 @@ class Settings:
     secret_key: str
     # Bearer token for agency staff APIs (warnings, case status, imports); empty: those APIs refuse.
     staff_token: str
+    # Seed labelled synthetic demo records into empty tables (the run command sets it).
+    demo_data: bool
     # PromptPay bill payment: biller id (tax id + suffix) and the bank callback's shared secret.
     promptpay_biller_id: str
     payment_callback_secret: str
@@ -64,6 +66,7 @@ class Settings:
                              or f"http://127.0.0.1:{app_port}").rstrip("/"),
             secret_key=env.get("SECRET_KEY") or _local_secret(var_dir),
             staff_token=env.get("STAFF_TOKEN", ""),
+            demo_data=env.get("DEMO_DATA", "0").strip().lower() in ("1", "true", "yes"),
             promptpay_biller_id=env.get("PROMPTPAY_BILLER_ID", ""),
             payment_callback_secret=env.get("PAYMENT_CALLBACK_SECRET", ""),
             line_channel_secret=env.get("LINE_CHANNEL_SECRET", ""),

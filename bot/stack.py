@@ -66,6 +66,9 @@ class Stack:
             "ENGINE_URL": f"http://127.0.0.1:{self.engine_port}",
             "TRACKER_DIALECT": os.environ.get("TRACKER_DIALECT", "sqlite"),
             "TRACKER_DB": os.environ.get("TRACKER_DB", str(self.var_dir / "tracker.db")),
+            # The run command is a demonstration unless told otherwise: skills may seed
+            # labelled synthetic records into empty tables. Production sets DEMO_DATA=0.
+            "DEMO_DATA": os.environ.get("DEMO_DATA", "1"),
         }
         self.env = {**os.environ, **base, **self.env}
 

@@ -106,7 +106,7 @@ def rider_page(view: dict[str, Any], chat_url: str = "/") -> str:
 
 
 def setup(app: web.Application, settings) -> None:
-    """Add the skill's routes to the app and seed demo riders into an empty registry."""
+    """Add the skill's routes to the app; with demo data on, seed demo riders into an empty registry."""
     factory = session_factory(settings.database_url)
     out_dir = settings.var_dir / "motortaxi"
 
@@ -316,7 +316,8 @@ def setup(app: web.Application, settings) -> None:
         except Exception:  # a missing table must not stop the web app
             log.exception("could not seed demo riders")
 
-    app.on_startup.append(seed)
+    if settings.demo_data:
+        app.on_startup.append(seed)
     app.router.add_get("/motortaxi/page.css", css)
     app.router.add_get("/motortaxi/placeholder.svg", placeholder)
     app.router.add_get("/motortaxi/v/{token}", verify_page)
