@@ -260,9 +260,10 @@ def _next_question(st: dict[str, Any], turn: Turn) -> dict[str, Any] | None:
             st["pending"] = "type"
             types = tax.load_rules().types
             lines = [text("ask_type", n=n)] + [
-                text("type_choice", n=k, plain=types[k]["plain_th"]) for k in tax.SIGN_TYPES]
+                text("type_choice", n=k, short=types[k]["short_th"], plain=types[k]["plain_th"])
+                for k in tax.SIGN_TYPES]
             return {"text": "\n".join(lines), "buttons": [
-                {"title": f"{k} {types[k]['short_th']}", "payload": k} for k in tax.SIGN_TYPES]}
+                {"title": types[k]["short_th"], "payload": k} for k in tax.SIGN_TYPES]}
         if s["moving"] is None:
             st["pending"] = "moving"
             return _msg("ask_moving", buttons=[
@@ -277,7 +278,7 @@ def _next_question(st: dict[str, Any], turn: Turn) -> dict[str, Any] | None:
         return _msg("ask_district_pick", choices="\n".join(
             text("district_choice", n=k, name=c["name_th"])
             for k, c in enumerate(st["choices"], start=1)), buttons=[
-            {"title": f"{k} เขต{c['name_th']}", "payload": str(k)}
+            {"title": f"เขต{c['name_th']}", "payload": str(k)}
             for k, c in enumerate(st["choices"], start=1)])
     if st["district"] is None:
         st["pending"] = "district"

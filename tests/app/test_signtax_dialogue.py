@@ -44,14 +44,17 @@ def test_one_sign_asks_only_what_is_missing_then_shows_the_working():
     out = said(t3)
     assert "เขตจตุจักร" in out and "90 หน่วย" in out and "90 × 26 = 2,340 บาท" in out
     assert "2,340 บาท (สองพันสามร้อยสี่สิบบาทถ้วน)" in out
-    assert t3.state["pending"] == "offer" and "1. ยื่นแบบ ภ.ป.1" in t3.prompt["text"]
+    assert t3.state["pending"] == "offer" and "1. ยื่นแบบและออกใบแจ้งชำระ: ยื่นแบบ ภ.ป.1" in t3.prompt["text"]
 
 
 def test_sign_type_is_a_numbered_choice_in_plain_words():
     [t] = talk("ป้าย 120x60 ซม.")
     assert t.state["pending"] == "type"
-    assert "1. มีแต่ตัวอักษรภาษาไทย" in t.prompt["text"]
-    assert "3. ไม่มีตัวอักษรไทยเลย" in t.prompt["text"]
+    assert "1. ภาษาไทยล้วน: มีแต่ตัวอักษรภาษาไทย" in t.prompt["text"]
+    assert ": ไม่มีตัวอักษรไทยเลย" in t.prompt["text"]
+    # the buttons are the same numbered lines, so no channel lists the choices twice
+    assert all(f"{i}. {b['title']}" in t.prompt["text"]
+               for i, b in enumerate(t.prompt["buttons"], start=1))
     bad = step(t.state, "7", today=MARCH)
     assert "1 ถึง 3" in said(bad) and bad.state["pending"] == "type"
     good = step(t.state, "๓", today=MARCH)

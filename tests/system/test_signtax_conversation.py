@@ -21,7 +21,7 @@ def test_one_sign_asks_what_is_missing_then_bills(chat, stack):
     result = texts(chat.say("เขตจตุจักร"))
     assert "90 × 26 = 2,340 บาท" in result
     assert "2,340 บาท (สองพันสามร้อยสี่สิบบาทถ้วน)" in result
-    assert "1. ยื่นแบบ ภ.ป.1" in result
+    assert "1. ยื่นแบบและออกใบแจ้งชำระ: ยื่นแบบ ภ.ป.1" in result
     assert "ชื่อร้าน" in texts(chat.say("1"))
     bill = texts(chat.say("ร้านกาแฟทดสอบระบบ"))
     number = re.search(r"เลขที่ (ST\d+)", bill).group(1)
