@@ -16,6 +16,7 @@ from actions.base import SafeAction, response_text, settings
 from bot.db import session_factory
 from skills.motortaxi import codes, fares, service, vest
 from skills.motortaxi.models import CATEGORIES, Complaint, utcnow
+from skills.motortaxi.service import thai_time
 
 log = logging.getLogger(__name__)
 SKILL = "motortaxi"
@@ -241,7 +242,7 @@ class ActionMotortaxiCaseStatus(SafeAction):
             created = created if created.tzinfo else created.replace(tzinfo=timezone.utc)
             dispatcher.utter_message(response="utter_motortaxi_case_status",
                                      case_number=case_number, category=names[category],
-                                     filed=created.astimezone(BKK).strftime("%d/%m/%Y %H.%M น."),
+                                     filed=thai_time(created.astimezone(BKK)),
                                      status=service.status_words(status))
         return [SlotSet("active_skill", SKILL)]
 

@@ -116,6 +116,11 @@ def effective_status(rider: Rider, today: date | None = None) -> str:
     return rider.status
 
 
+def thai_time(moment: datetime) -> str:
+    """Local date in the Buddhist era and time as Thai people write it: ``26/11/2569 13.54 น.``."""
+    return f"{thai_date(moment.date())} {moment:%H.%M} น."
+
+
 def thai_date(day: date) -> str:
     """Day/month/Buddhist-era year, as Thai documents write it: ``date(2028, 1, 31)`` → ``31/1/2571``."""
     return f"{day.day}/{day.month}/{day.year + 543}"

@@ -169,7 +169,7 @@ def setup(app: web.Application, settings) -> None:
                          f'<p>{escape(t["expired_body"].format(hours=service.TRIP_HOURS))}</p>',
                          status=404)
         trip, view, pos = found
-        started = trip.started_at.astimezone(_BKK).strftime("%d/%m/%Y %H.%M น.")
+        started = service.thai_time(trip.started_at.astimezone(_BKK))
         body = [f"<h1>{escape(t['title'])}</h1>",
                 f'<p class="status bad">{escape(t["emergency"])}</p>',
                 f"<dl><dt>{escape(t['started'])}</dt><dd>{escape(started)}</dd>",
