@@ -4,7 +4,7 @@ The gazetteer lists Thai place names the assistant must recognise as one word:
 77 provinces, 928 districts (อำเภอ/เขต), Bangkok's 169 sub-districts (แขวง) and the
 88 metropolitan police stations. Run it again whenever a source changes::
 
-    python geodata/build_gazetteer.py [--shared ../shared]
+    python geodata/build_gazetteer.py [--shared geodata/sources]
 
 Only the standard library is used. Output rows are sorted so the file is reproducible.
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gzip
 import json
 from pathlib import Path
 
@@ -23,7 +24,13 @@ FIELDS = ["name_th", "kind", "code", "parent_th", "province_th", "source"]
 
 
 def _features(path: Path) -> list[dict]:
-    return [f["properties"] for f in json.loads(path.read_text(encoding="utf-8"))["features"]]
+    return [f["properties"] for f in json.loads(read_source(path))["features"]]
+
+def read_source(path: Path) -> str:
+    """A source file's text; sources are kept gzip-compressed as ``<name>.gz`` in geodata/sources."""
+    if not path.exists() and path.with_name(path.name + ".gz").exists():
+        return gzip.decompress(path.with_name(path.name + ".gz").read_bytes()).decode("utf-8")
+    return path.read_text(encoding="utf-8")
 
 
 def _corrections() -> dict[str, str]:
@@ -58,7 +65,8 @@ def build(shared: Path) -> list[dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared", type=Path, default=HERE.parent.parent / "shared")
+    parser.add_argument("--shared", type=Path, default=HERE / "sources",
+                        help="a copy of ../shared (default: geodata/sources, see vendor_sources.py)")
     args = parser.parse_args()
     rows = build(args.shared)
     with open(HERE / "gazetteer.csv", "w", encoding="utf-8", newline="") as fh:

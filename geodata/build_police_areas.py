@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gzip
 import json
 import sys
 from collections import defaultdict
@@ -59,6 +60,13 @@ def _corrections() -> dict[str, str]:
         return {row["pcode"]: row["name_th"] for row in csv.DictReader(fh)}
 
 
+def read_source(path: Path) -> str:
+    """A source file's text; sources are kept gzip-compressed as ``<name>.gz`` in geodata/sources."""
+    if not path.exists() and path.with_name(path.name + ".gz").exists():
+        return gzip.decompress(path.with_name(path.name + ".gz").read_bytes()).decode("utf-8")
+    return path.read_text(encoding="utf-8")
+
+
 def load_sources(shared: Path):
     """Stations (with ids as in the gazetteer), khwaeng and khet features."""
     fixed = _corrections()
@@ -71,7 +79,7 @@ def load_sources(shared: Path):
             stations.append(row)
 
     def feats(name):
-        data = json.loads((shared / HDX / name).read_text(encoding="utf-8"))
+        data = json.loads(read_source(shared / HDX / name))
         out = []
         for f in data["features"]:
             p = dict(f["properties"])
@@ -259,7 +267,8 @@ def _round(obj):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared", type=Path, default=HERE.parent.parent / "shared")
+    parser.add_argument("--shared", type=Path, default=HERE / "sources",
+                        help="a copy of ../shared (default: geodata/sources, see vendor_sources.py)")
     parser.add_argument("--draft", action="store_true",
                         help="write the seed and assignment tables when they are missing")
     args = parser.parse_args()

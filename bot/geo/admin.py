@@ -1,8 +1,8 @@
 """Administrative areas: which province, district (อำเภอ/เขต) and Bangkok แขวง a point is in.
 
 Layers come from the HDX COD-AB boundaries (Royal Thai Survey Department, simplified by
-thai-geolocate) in ``../shared/geodata-sources``; they are loaded once per process, on first
-use. Boundaries are simplified, so answers near a border are approximate.
+thai-geolocate), kept in ``geodata/sources`` (a compressed copy of ``../shared/geodata-sources``);
+they are loaded once per process, on first use. Boundaries are simplified, so answers near a border are approximate.
 
 >>> admin_at(13.7316, 100.5417).district_th      # Lumphini Park
 'ปทุมวัน'
@@ -20,7 +20,8 @@ from bot.geo.layer import PolygonLayer, check_point, read_geojson
 
 ROOT = Path(__file__).resolve().parents[2]
 GEODATA = ROOT / "geodata"
-DEFAULT_SOURCES = ROOT.parent / "shared" / "geodata-sources" / "thailand-admin-boundaries-hdx-codab"
+# A copy of ../shared/geodata-sources kept in the repository (geodata/vendor_sources.py).
+DEFAULT_SOURCES = GEODATA / "sources" / "geodata-sources" / "thailand-admin-boundaries-hdx-codab"
 DISTRICTS_FILE = "thailand_amphoe_928.geojson"
 KHWAENG_FILE = "bangkok_khwaeng_169.geojson"
 BANGKOK = "กรุงเทพมหานคร"

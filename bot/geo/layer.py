@@ -11,6 +11,7 @@ forest zones). Coordinates are WGS84 ``lon, lat`` inside shapely; the public hel
 
 from __future__ import annotations
 
+import gzip
 import json
 import math
 from collections.abc import Iterable
@@ -70,8 +71,16 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 def read_geojson(path: str | Path) -> list[tuple[dict[str, Any], BaseGeometry]]:
-    """Features of a GeoJSON file as ``(properties, geometry)``; invalid rings are repaired."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    """Features of a GeoJSON file as ``(properties, geometry)``; invalid rings are repaired.
+
+    ``path`` may also be kept gzip-compressed beside its name, as ``<name>.gz``.
+    """
+    path = Path(path)
+    gz = path.with_name(path.name + ".gz")
+    if not path.exists() and gz.exists():
+        data = json.loads(gzip.decompress(gz.read_bytes()).decode("utf-8"))
+    else:
+        data = json.loads(path.read_text(encoding="utf-8"))
     out = []
     for feature in data["features"]:
         geom = shape(feature["geometry"])

@@ -172,8 +172,7 @@ def test_the_committed_layer_is_what_the_build_script_makes_from_the_tables():
     spec = importlib.util.spec_from_file_location("build_police_areas", path)
     build = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(build)
-    shared = BANGKOK_LAYER.parents[2] / "shared"
-    features, facts = build.build(shared)
+    features, facts = build.build(BANGKOK_LAYER.parent / "sources")
     committed = json.loads(BANGKOK_LAYER.read_text(encoding="utf-8"))["features"]
     assert build._round(features) == committed
     assert len(facts) == 88
