@@ -21,7 +21,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export ACTION_PORT ?= 5055
 export ACTION_TOKEN ?= unused-outside-run
 export TRACKER_DIALECT ?= sqlite
-export TRACKER_DB ?= var/tracker.db
+export TRACKER_DB ?= $(or $(VAR_DIR),var)/tracker.db
 
 # $(call need_python,VERSION,PATH,RUNTIME): stop with a clear message if PATH is not that Python.
 define need_python

@@ -9,14 +9,16 @@ import os
 import signal
 import sys
 import time
+from pathlib import Path
 
-from bot.stack import Stack, build_model
+from bot.stack import ROOT, Stack, build_model
 
 
 def main() -> int:
     model = build_model()
     env = os.environ
-    stack = Stack(model=model, host=env.get("APP_HOST", "127.0.0.1"),
+    stack = Stack(model=model, var_dir=Path(env.get("VAR_DIR") or ROOT / "var"),
+                  host=env.get("APP_HOST", "127.0.0.1"),
                   app_port=int(env.get("APP_PORT", "8080")),
                   engine_port=int(env.get("ENGINE_PORT", "5005")),
                   action_port=int(env.get("ACTION_PORT", "5055")))
