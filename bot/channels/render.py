@@ -16,6 +16,7 @@ an image) and split long texts at paragraph, line or word boundaries, never drop
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,6 +45,9 @@ class Reply:
     choices: list[dict[str, str]] = field(default_factory=list)
     image: str | None = None
     alt: str | None = None
+    # A number to call (``tel:+6622555994``) already written in ``text``; platforms that can
+    # add a call button do so.
+    call: str | None = None
 
 
 def _choices(raw: Any) -> list[dict[str, str]]:
@@ -72,6 +76,14 @@ def _alt(reply: dict[str, Any]) -> str | None:
     return alt.strip() if isinstance(alt, str) and alt.strip() else None
 
 
+_TEL = re.compile(r"^tel:\+?[0-9]{3,15}$")
+
+
+def _call(custom: dict[str, Any]) -> str | None:
+    tel = custom.get("tel")
+    return tel if isinstance(tel, str) and _TEL.match(tel) else None
+
+
 def normalize(replies: list[dict[str, Any]]) -> list[Reply]:
     """Engine replies as ``Reply`` objects with complete texts; empty replies are dropped.
 
@@ -88,6 +100,10 @@ def normalize(replies: list[dict[str, Any]]) -> list[Reply]:
         choices = _choices(r.get("buttons"))
         image = r.get("image") if isinstance(r.get("image"), str) and r.get("image") else None
         alt = _alt(r)
+        call = _call(custom)
+        if call and out and not r.get("text") and not image:
+            out[-1].call = call  # the number belongs to the message just before
+            call = None
         if alt and not image and not r.get("text"):
             pending_alt = alt  # belongs to the image that follows
             continue
@@ -98,8 +114,8 @@ def normalize(replies: list[dict[str, Any]]) -> list[Reply]:
             text = alt or TEXTS["image_without_text"]
         text = choices_text(text, choices)
         if text or image:
-            out.append(Reply(text=text, choices=choices, image=image, alt=alt or (text if image
-                                                                                  else None)))
+            out.append(Reply(text=text, choices=choices, image=image, call=call,
+                             alt=alt or (text if image else None)))
     return out
 
 
@@ -112,7 +128,8 @@ def compact(replies: list[Reply], limit: int) -> list[Reply]:
         last = out[-1] if out else None
         if (last is not None and not last.choices and not last.image and not reply.image
                 and _units(last.text) + 2 + _units(reply.text) <= limit):
-            out[-1] = Reply(text=f"{last.text}\n\n{reply.text}", choices=reply.choices)
+            out[-1] = Reply(text=f"{last.text}\n\n{reply.text}", choices=reply.choices,
+                            call=reply.call or last.call)
         else:
             out.append(reply)
     return out
@@ -190,9 +207,10 @@ def line_messages(replies: list[Reply]) -> list[dict[str, Any]]:
         out.extend({"type": "text", "text": part} for part in split_text(reply.text,
                                                                           LINE_TEXT_MAX))
     choices = offered_choices(replies)
-    if choices and out:
+    call = next((r.call for r in reversed(replies) if r.call), None)
+    if (choices or call) and out:
         items = []
-        for i, choice in enumerate(choices[:LINE_QUICK_REPLY_MAX], start=1):
+        for i, choice in enumerate(choices[:LINE_QUICK_REPLY_MAX - bool(call)], start=1):
             label = _short(f"{i}. {choice['title']}", LINE_LABEL_MAX)
             if len(choice["payload"]) <= LINE_POSTBACK_DATA_MAX:
                 action = {"type": "postback", "label": label, "data": choice["payload"],
@@ -200,6 +218,12 @@ def line_messages(replies: list[Reply]) -> list[dict[str, Any]]:
             else:  # typing the number picks the same choice
                 action = {"type": "message", "label": label, "text": str(i)}
             items.append({"type": "action", "action": action})
+        if call:  # tap to call: the number is also in the text, for reading and copying
+            number = call.removeprefix("tel:")
+            number = "0" + number[3:] if number.startswith("+66") else number
+            label = _short(TEXTS["call_button"].format(number=number), LINE_LABEL_MAX)
+            items.append({"type": "action", "action": {"type": "uri", "label": label,
+                                                        "uri": call}})
         out[-1]["quickReply"] = {"items": items}
     return out
 

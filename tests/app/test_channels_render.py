@@ -116,3 +116,20 @@ def test_paragraphs_the_engine_sent_apart_are_joined_into_fewer_messages():
     long = render.normalize([{"text": "ก" * 3000}, {"text": "ข" * 3000},
                              {"text": "ดูรูป", "image": "https://example.org/a.png"}])
     assert [len(r.text) for r in render.compact(long, render.LINE_TEXT_MAX)] == [3000, 3000, 5]
+
+
+def test_a_station_phone_becomes_a_call_button_on_line_and_stays_in_the_text():
+    # what Rasa's REST channel makes of the police answer: text and buttons, then the custom part
+    rest = [{"text": "สน.ลุมพินี โทร 02-255-5994", "buttons": MENU[:2]},
+            {"custom": {"police_station": "s1", "tel": "tel:+6622555994"}}]
+    replies = render.normalize(rest)
+    assert len(replies) == 1 and replies[0].call == "tel:+6622555994"
+    [message] = render.line_messages(replies)
+    assert "02-255-5994" in message["text"]
+    items = message["quickReply"]["items"]
+    assert [i["action"]["type"] for i in items] == ["postback", "postback", "uri"]
+    assert items[-1]["action"] == {"type": "uri", "label": "โทร 022555994",
+                                   "uri": "tel:+6622555994"}
+    # a value that is not a phone number never becomes a link
+    odd = render.normalize([{"text": "x"}, {"custom": {"tel": "javascript:alert(1)"}}])
+    assert odd[0].call is None and "quickReply" not in render.line_messages(odd)[0]
