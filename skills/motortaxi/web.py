@@ -14,7 +14,6 @@ status (the citizen is notified), position batches, activity per province.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import logging
 from datetime import timedelta, timezone
@@ -23,6 +22,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot import staff
 from bot.db import session_factory
 
 from . import demo, service, vest
@@ -110,13 +110,11 @@ def setup(app: web.Application, settings) -> None:
     factory = session_factory(settings.database_url)
     out_dir = settings.var_dir / "motortaxi"
 
-    def staff(request: web.Request) -> web.Response | None:
-        if not settings.staff_token:
+    def staff_denied(request: web.Request) -> web.Response | None:
+        why = staff.refusal(settings.staff_token, request.headers.get("Authorization"))
+        if why == staff.NOT_CONFIGURED:
             return _error(503, "no_token")
-        given = request.headers.get("Authorization", "")
-        if not hmac.compare_digest(given.encode(), f"Bearer {settings.staff_token}".encode()):
-            return _error(401, "unauthorized")
-        return None
+        return None if why is None else _error(401, "unauthorized")
 
     async def read_json(request: web.Request) -> Any:
         raw = await request.content.read(MAX_BODY + 1)
@@ -198,7 +196,7 @@ def setup(app: web.Application, settings) -> None:
         return _json(view)
 
     async def vest_api(request: web.Request) -> web.Response:
-        if (denied := staff(request)) is not None:
+        if (denied := staff_denied(request)) is not None:
             return denied
         fmt = request.match_info["fmt"]
         if fmt not in vest.FORMATS:
@@ -220,7 +218,7 @@ def setup(app: web.Application, settings) -> None:
 
     async def rider_change(request: web.Request, change) -> web.Response:
         """Apply ``change(session, rider)`` to the rider named in the URL (staff only)."""
-        if (denied := staff(request)) is not None:
+        if (denied := staff_denied(request)) is not None:
             return denied
 
         def work(session):
@@ -240,7 +238,7 @@ def setup(app: web.Application, settings) -> None:
 
     async def staff_body(request: web.Request) -> tuple[Any, web.Response | None]:
         """The staff request's JSON body, or the error response (auth, size, syntax)."""
-        if (denied := staff(request)) is not None:
+        if (denied := staff_denied(request)) is not None:
             return None, denied
         try:
             return await read_json(request), None
@@ -278,7 +276,7 @@ def setup(app: web.Application, settings) -> None:
         return _json(result)
 
     async def cases_api(request: web.Request) -> web.Response:
-        if (denied := staff(request)) is not None:
+        if (denied := staff_denied(request)) is not None:
             return denied
         status = request.query.get("status") or None
         if status is not None and status not in CASE_STATUSES:
@@ -303,7 +301,7 @@ def setup(app: web.Application, settings) -> None:
         return _json({"stored": stored, "received": len(items)})
 
     async def activity_api(request: web.Request) -> web.Response:
-        if (denied := staff(request)) is not None:
+        if (denied := staff_denied(request)) is not None:
             return denied
         return _json({"provinces": await run(service.activity_by_province),
                       "retention_hours": service.POSITION_RETENTION_HOURS})

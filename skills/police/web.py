@@ -10,12 +10,12 @@
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 from typing import Any
 
 from aiohttp import web
 
+from bot import staff
 from bot.db import session_factory
 from bot.geo import InvalidCoordinates
 
@@ -52,12 +52,10 @@ def setup(app: web.Application, settings) -> None:
     factory = session_factory(settings.database_url)
 
     def staff_denied(request: web.Request) -> web.Response | None:
-        if not settings.staff_token:
+        why = staff.refusal(settings.staff_token, request.headers.get("Authorization"))
+        if why == staff.NOT_CONFIGURED:
             return _error(503, "no_token")
-        given = request.headers.get("Authorization", "")
-        if not hmac.compare_digest(given.encode(), f"Bearer {settings.staff_token}".encode()):
-            return _error(401, "bad_token")
-        return None
+        return None if why is None else _error(401, "bad_token")
 
     async def station_api(request: web.Request) -> web.Response:
         try:

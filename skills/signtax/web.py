@@ -22,6 +22,7 @@ from decimal import Decimal
 from aiohttp import web
 from sqlalchemy import select
 
+from bot import staff
 from bot.db import session_factory
 
 from . import links, promptpay, service
@@ -81,11 +82,10 @@ def setup(app: web.Application, settings) -> None:
         return web.json_response(answer, status=status)
 
     async def held(request: web.Request) -> web.Response:
-        token = settings.staff_token
-        if not token:
+        why = staff.refusal(settings.staff_token, request.headers.get("Authorization"))
+        if why == staff.NOT_CONFIGURED:
             return _json_error(503, text("api_staff_not_configured"))
-        given = request.headers.get("Authorization", "").removeprefix("Bearer ")
-        if not hmac.compare_digest(given.encode(), token.encode()):
+        if why is not None:
             return _json_error(401, text("api_staff_only"))
 
         def rows():
