@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import DateTime, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db import Base
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+from bot.db import Base, utcnow
 
 
 class HandoffRequest(Base):

@@ -17,20 +17,16 @@ so nothing is lost. ``dedupe_key`` makes a repeated enqueue (a retried request) 
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Index, Integer, String, Text, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from bot.db import Base
+from bot.db import Base, utcnow
 
 PENDING, DELIVERED = "pending", "delivered"
 MAX_TEXT = 5000
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class Notification(Base):

@@ -25,7 +25,7 @@ from bot import notify
 from bot.channels import render
 from bot.channels.models import ChannelContact, ChannelEvent, NotificationClaim
 from bot.channels.texts import TEXTS
-from bot.db import session_factory
+from bot.db import session_factory, utcnow
 from bot.engine_client import EngineClient, EngineUnavailable
 from bot.text import thai_digits_to_arabic
 
@@ -35,10 +35,6 @@ CHOICE = re.compile(r"^\s*([0-9\u0e50-\u0e59]{1,2})\s*[.)]?\s*$")
 CLAIM_TTL = timedelta(minutes=5)  # an in-flight delivery older than this was lost with its process
 EVENT_RETENTION = timedelta(days=7)  # platforms redeliver within hours; keep a week of event ids
 NOTES_PER_MESSAGE = 10  # pending notifications shown with one answer; the rest with the next
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def _aware(moment: datetime | None) -> datetime | None:

@@ -10,17 +10,13 @@ two app processes, or a push and a user's next message, never deliver it twice.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db import Base
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+from bot.db import Base, utcnow
 
 
 class ChannelEvent(Base):

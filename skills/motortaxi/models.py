@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from sqlalchemy import (
     Date,
@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db import Base
+from bot.db import Base, utcnow
 
 # Registry statuses; "revoked" also invalidates the vest QR.
 ACTIVE, SUSPENDED, EXPIRED, REVOKED = "active", "suspended", "expired", "revoked"
@@ -25,10 +25,6 @@ RIDER_STATUSES = (ACTIVE, SUSPENDED, EXPIRED, REVOKED)
 # Complaint case statuses, in the order a case normally moves.
 CASE_STATUSES = ("received", "investigating", "action_taken", "closed", "rejected")
 CATEGORIES = ("overcharge", "dangerous_driving", "harassment", "refused_ride", "no_vest", "other")
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class Rider(Base):

@@ -5,17 +5,13 @@ Money is kept in satang (integers) so SQLite and PostgreSQL agree to the last sa
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from bot.db import Base
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+from bot.db import Base, utcnow
 
 
 class Business(Base):
