@@ -25,6 +25,7 @@ ROOT = SKILLS_DIR.parent
 ACTIONS_DIR = ROOT / "actions"
 # The shared kernel a skill may use.
 KERNEL = {"bot.text", "bot.gazetteer", "bot.db", "bot.geo", "bot.hotlines", "bot.privacy",
+          "bot.httpbody", "bot.ratelimit",
           "bot.notify", "bot.staff"}
 # Never from a skill: the engine, the SDK, the web/channel layer, the actions.
 FORBIDDEN = ("rasa", "rasa_sdk", "sanic", "aiohttp", "linebot", "fbmessenger", "bot.web",

@@ -20,7 +20,8 @@ def refusal(staff_token: str, authorization: str | None) -> str | None:
     """``None`` if ``authorization`` is the configured staff token, else why it is refused."""
     if not staff_token:
         return NOT_CONFIGURED
-    given = (authorization or "").encode()
+    # aiohttp keeps undecodable header bytes as surrogates: encode them back, never fail
+    given = (authorization or "").encode("utf-8", "surrogateescape")
     if not hmac.compare_digest(given, f"Bearer {staff_token}".encode()):
         return UNAUTHORIZED
     return None

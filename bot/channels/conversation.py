@@ -4,6 +4,12 @@ Record the contact, map a typed number (Thai digits too) or a button payload to 
 last offered, ask the engine, put the user's pending notifications in front of the answer,
 remember the new choices, and afterwards mark the notifications delivered, or keep them for
 later when the platform refused them. Database work runs in a thread (``asyncio.to_thread``).
+
+What a user typed is only ever text. A message the gateway builds itself or maps from a
+choice it offered (a typed number, a button's payload, a shared location) is a ``Payload``
+and reaches the engine marked as one (``metadata.choice``); the engine disarms Rasa's
+"/intent{...}" syntax in everything else. An empty or failed engine answer is an outage:
+the user gets the outage text, after the hotline when the message describes danger now.
 """
 
 from __future__ import annotations
@@ -11,11 +17,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import re
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -26,10 +33,12 @@ from bot.channels import render
 from bot.channels.models import ChannelContact, ChannelEvent, NotificationClaim
 from bot.channels.texts import TEXTS
 from bot.db import session_factory, utcnow
+from bot.emergency import call_text, triage
 from bot.engine_client import EngineClient, EngineUnavailable
-from bot.text import thai_digits_to_arabic
+from bot.text import normalize, thai_digits_to_arabic
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CHOICE = re.compile(r"^\s*([0-9\u0e50-\u0e59]{1,2})\s*[.)]?\s*$")
 CLAIM_TTL = timedelta(minutes=5)  # an in-flight delivery older than this was lost with its process
@@ -44,14 +53,58 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment
 
 
-def location_message(lat: float, lon: float) -> str:
-    """The engine message for a shared location (Rasa's intent-with-entities syntax)."""
-    return "/share_location" + json.dumps({"latitude": lat, "longitude": lon})
+class Payload(str):
+    """A message the gateway vouches for: a choice it offered, or one it built (a location).
+
+    Only these reach the engine as Rasa's "/intent{...}" syntax; a plain ``str`` is text.
+    """
 
 
-def image_message(ref: str) -> str:
+def coordinates(lat: Any, lon: Any) -> tuple[float, float]:
+    """``(lat, lon)`` as floats on the globe, or ``ValueError`` (every channel's check).
+
+    >>> coordinates(13.7, 100.5)
+    (13.7, 100.5)
+    >>> coordinates(10**400, 0)
+    Traceback (most recent call last):
+    ValueError: latitude must be a number from -90 to 90
+    """
+    for value in (lat, lon):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError("coordinates must be numbers")
+    try:
+        lat, lon = float(lat), float(lon)
+    except OverflowError:  # an integer beyond any float
+        lat = lon = math.inf
+    if not (math.isfinite(lat) and -90 <= lat <= 90):
+        raise ValueError("latitude must be a number from -90 to 90")
+    if not (math.isfinite(lon) and -180 <= lon <= 180):
+        raise ValueError("longitude must be a number from -180 to 180")
+    return lat, lon
+
+
+def location_message(lat: Any, lon: Any) -> Payload:
+    """The engine message for a shared location (Rasa's intent-with-entities syntax);
+    ``ValueError`` when the coordinates are not a place on Earth."""
+    lat, lon = coordinates(lat, lon)
+    return Payload("/share_location" + json.dumps({"latitude": lat, "longitude": lon}))
+
+
+def image_message(ref: str) -> Payload:
     """The engine message for a photo kept by ``bot.uploads``."""
-    return "/share_image" + json.dumps({"image_ref": ref})
+    return Payload("/share_image" + json.dumps({"image_ref": ref}))
+
+
+def outage_replies(message: str) -> list[dict[str, Any]]:
+    """What the user gets when the engine or the action server fails: the hotline first
+    when ``message`` describes danger now, then the outage text (which names 191 and 1669).
+
+    >>> [r["text"].split(":")[0] for r in outage_replies("ไฟไหม้ มีคนหมดสติ")][:2]
+    ['โทร 199 ทันที', 'โทร 1669 ทันที']
+    """
+    found = None if isinstance(message, Payload) else triage(message)
+    calls = [{"text": call_text(c.hotline)} for c in (found.calls if found else ())]
+    return calls + [{"text": TEXTS["engine_down"]}]
 
 
 class _Gone(Exception):
@@ -128,9 +181,20 @@ class Conversations:
             session.add(contact)
         return contact
 
+    def _change_contact(self, sender: str, change: Callable[[ChannelContact], T]) -> T:
+        """Apply ``change`` to the sender's contact row in one transaction, creating the row
+        if needed. Two first messages at once both try to create it: the loser retries."""
+        for attempt in range(3):
+            try:
+                with self.factory.begin() as session:
+                    return change(self._contact(session, sender))
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
     def _set_blocked(self, sender: str, blocked: bool) -> None:
-        with self.factory.begin() as session:
-            self._contact(session, sender).blocked = blocked
+        self._change_contact(sender, lambda contact: setattr(contact, "blocked", blocked))
 
     async def set_blocked(self, sender: str, blocked: bool) -> None:
         """The user blocked (LINE unfollow) or unblocked the account."""
@@ -144,37 +208,47 @@ class Conversations:
 
     def _inbound(self, sender: str, text: str | None) -> str | None:
         """Record the contact; return what the engine should get for a typed ``text``."""
-        with self.factory.begin() as session:
-            contact = self._contact(session, sender)
+        def seen(contact: ChannelContact) -> list[dict[str, str]]:
             contact.last_inbound_at = utcnow()
             contact.blocked = False
-            choices = list(contact.choices or [])
+            return list(contact.choices or [])
+
+        choices = self._change_contact(sender, seen)
         if text is None:
             return None
-        number = CHOICE.match(text)
+        if any(text == c.get("payload") for c in choices):  # a button of ours, pressed
+            return Payload(text)
+        clean = normalize(text)  # before any check: invisible characters hide nothing
+        number = CHOICE.match(clean)
         if number is not None:
             index = int(thai_digits_to_arabic(number.group(1))) - 1
-            return choices[index]["payload"] if 0 <= index < len(choices) else text
-        if not text.startswith("/") or any(text == c.get("payload") for c in choices):
-            return text
-        # "/intent{...}" forces an intent in Rasa: honoured only for a payload we offered.
-        return text.lstrip("/").strip() or "?"
+            if 0 <= index < len(choices):
+                return Payload(choices[index]["payload"])
+        return clean or "?"
 
     async def inbound(self, sender: str, text: str | None = None) -> str | None:
         """Note that ``sender`` wrote; resolve a typed number or payload (``None``: nothing typed).
 
         After a menu whose first choice is ``{"title": "ตำรวจ", "payload": "/police_find_station"}``
-        both "1" and "๑" become "/police_find_station".
+        both "1" and "๑" become the ``Payload`` "/police_find_station"; anything else stays text.
         """
         return await asyncio.to_thread(self._inbound, sender, text)
 
     async def ask(self, sender: str, message: str, channel: str) -> Outgoing:
-        """The engine's answer to ``message`` with the user's pending notifications in front."""
+        """The engine's answer to ``message`` with the user's pending notifications in front.
+
+        An engine that fails, or answers nothing (its action server is down), is an outage:
+        the user gets ``outage_replies`` rather than silence.
+        """
+        metadata = {"channel": channel, "choice": isinstance(message, Payload)}
         try:
-            replies = await self.engine.send(sender, message, metadata={"channel": channel})
+            replies = await self.engine.send(sender, message, metadata=metadata)
+            if not any(r.get("text") or r.get("image") or r.get("custom") for r in replies
+                       if isinstance(r, dict)):
+                raise EngineUnavailable("the engine answered nothing")
         except EngineUnavailable as exc:
             log.warning("engine unavailable for a %s message: %s", channel, exc)
-            replies = [{"text": TEXTS["engine_down"]}]
+            replies = outage_replies(message)
         return await self.outgoing(sender, replies)
 
     async def outgoing(self, sender: str, replies: list[dict[str, Any]]) -> Outgoing:
@@ -188,8 +262,7 @@ class Conversations:
         return out
 
     def _remember(self, sender: str, choices: list[dict[str, str]]) -> None:
-        with self.factory.begin() as session:
-            self._contact(session, sender).choices = choices
+        self._change_contact(sender, lambda contact: setattr(contact, "choices", choices))
 
     # --- notifications -------------------------------------------------------------------
 

@@ -51,10 +51,12 @@ from bot.channels.conversation import (
     Conversations,
     InOrder,
     Outgoing,
+    Payload,
     image_message,
     location_message,
 )
 from bot.channels.texts import TEXTS
+from bot.httpbody import BodyTooLarge, read_whole
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -64,7 +66,7 @@ MAX_BODY_BYTES = 1024 * 1024
 REPLY_WINDOW = 50.0  # seconds; LINE accepts a reply token for about a minute
 LOADING_SECONDS = 20  # a multiple of 5, at most 60
 PUSH_RETRY_NAMESPACE = uuid.UUID("5b1f3c1e-4a52-4b8e-9a43-3f3b1c2d6e71")
-MENU = "/greet"
+MENU = Payload("/greet")
 QUOTA_CHECK_SECONDS = 60.0  # what a sticker or a new friend gets: the greeting and the menu
 
 
@@ -124,8 +126,9 @@ class LineChannel:
     async def webhook(self, request: web.Request) -> web.Response:
         """``POST /webhooks/line``: verify, drop redeliveries, answer 200, process later."""
         signature = request.headers.get("X-Line-Signature", "")
-        raw = await request.content.read(MAX_BODY_BYTES + 1)
-        if len(raw) > MAX_BODY_BYTES:
+        try:
+            raw = await read_whole(request.content, MAX_BODY_BYTES, request.content_length)
+        except BodyTooLarge:
             return web.json_response({"error": "ข้อมูลยาวเกินกำหนด"}, status=413)
         if not signature:
             return web.json_response({"error": "ไม่มีลายเซ็น X-Line-Signature"}, status=401)
@@ -134,7 +137,8 @@ class LineChannel:
         except InvalidSignatureError:
             log.warning("LINE webhook with a wrong signature refused")
             return web.json_response({"error": "ลายเซ็น X-Line-Signature ไม่ถูกต้อง"}, status=401)
-        except (UnicodeDecodeError, ValueError, KeyError, TypeError):
+        except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError,
+                RecursionError):
             return web.json_response({"error": "รูปแบบข้อมูล webhook ไม่ถูกต้อง"}, status=400)
         fresh = []
         for event in events:
@@ -184,7 +188,10 @@ class LineChannel:
             return await self.conversations.inbound(sender, content.text.strip()), None
         await self.conversations.inbound(sender)
         if isinstance(content, LocationMessageContent):
-            return location_message(content.latitude, content.longitude), None
+            try:
+                return location_message(content.latitude, content.longitude), None
+            except ValueError:
+                return None, TEXTS["location_invalid"]
         if isinstance(content, StickerMessageContent):
             return MENU, None
         if isinstance(content, ImageMessageContent):

@@ -31,12 +31,14 @@ from bot.channels.conversation import (
     Conversations,
     InOrder,
     Outgoing,
+    Payload,
     _aware,
     image_message,
     location_message,
     utcnow,
 )
 from bot.channels.texts import TEXTS
+from bot.httpbody import BodyTooLarge, read_whole
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -44,7 +46,7 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1024 * 1024
 WINDOW = timedelta(hours=24)  # Messenger's standard messaging window
 TIMEOUT = aiohttp.ClientTimeout(total=15)
-MENU = "/greet"
+MENU = Payload("/greet")
 
 
 class SendFailed(RuntimeError):
@@ -92,19 +94,22 @@ class MessengerChannel:
         """The subscription handshake Meta performs when the webhook is set up."""
         query = request.query
         token = query.get("hub.verify_token", "")
+        given = token.encode("utf-8", "surrogateescape")
         if query.get("hub.mode") == "subscribe" and hmac.compare_digest(
-                token.encode(), self.settings.messenger_verify_token.encode()):
+                given, self.settings.messenger_verify_token.encode()):
             return web.Response(text=query.get("hub.challenge", ""))
         return web.json_response({"error": "verify token ไม่ถูกต้อง"}, status=403)
 
     def signed(self, raw: bytes, header: str) -> bool:
         expected = "sha256=" + hmac.new(self._secret, raw, hashlib.sha256).hexdigest()
-        return hmac.compare_digest(expected.encode(), header.encode())
+        # undecodable header bytes arrive as surrogates: compare them as bytes, never fail
+        return hmac.compare_digest(expected.encode(), header.encode("utf-8", "surrogateescape"))
 
     async def webhook(self, request: web.Request) -> web.Response:
         """``POST /webhooks/messenger``: verify, drop redeliveries, answer 200, process later."""
-        raw = await request.content.read(MAX_BODY_BYTES + 1)
-        if len(raw) > MAX_BODY_BYTES:
+        try:
+            raw = await read_whole(request.content, MAX_BODY_BYTES, request.content_length)
+        except BodyTooLarge:
             return web.json_response({"error": "ข้อมูลยาวเกินกำหนด"}, status=413)
         if not self.signed(raw, request.headers.get("X-Hub-Signature-256", "")):
             log.warning("Messenger webhook with a missing or wrong signature refused")
@@ -115,7 +120,8 @@ class MessengerChannel:
             entries = body["entry"] if body.get("object") == "page" else []
             events = [e for entry in entries for e in entry.get("messaging", [])
                       if isinstance(e, dict) and e.get("sender", {}).get("id")]
-        except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError):
+        except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError,
+                RecursionError):
             return web.json_response({"error": "รูปแบบข้อมูล webhook ไม่ถูกต้อง"}, status=400)
         for event in events:
             message = event.get("message") or {}
@@ -157,8 +163,11 @@ class MessengerChannel:
             kind, payload = attachment.get("type"), attachment.get("payload") or {}
             if kind == "location" and isinstance(payload.get("coordinates"), dict):
                 coordinates = payload["coordinates"]
-                return location_message(float(coordinates["lat"]),
-                                        float(coordinates["long"])), None
+                try:
+                    return location_message(coordinates.get("lat"),
+                                            coordinates.get("long")), None
+                except ValueError:
+                    return None, TEXTS["location_invalid"]
             if kind == "image" and payload.get("sticker_id"):
                 return MENU, None  # a "like" or a sticker
             if kind == "image" and isinstance(payload.get("url"), str):
@@ -172,8 +181,11 @@ class MessengerChannel:
             async with self.session.get(url) as resp:
                 if resp.status != 200:
                     raise aiohttp.ClientError(f"HTTP {resp.status}")
-                data = await resp.content.read(uploads.MAX_BYTES + 1)
+                data = await read_whole(resp.content, uploads.MAX_BYTES, resp.content_length)
                 content_type = resp.headers.get("Content-Type", "")
+        except BodyTooLarge:
+            log.info("Messenger image refused: over %d bytes", uploads.MAX_BYTES)
+            return None, TEXTS["image_rejected"]
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             log.warning("Messenger image not downloaded: %s", exc)
             return None, TEXTS["image_failed"]

@@ -4,6 +4,11 @@ Same URL and payload as Rasa's ``rest`` channel (``POST /webhooks/rest/webhook``
 ``{"sender": ..., "message": ...}``) but every request must carry
 ``Authorization: Bearer <ENGINE_TOKEN>``; a missing or wrong token gets 401, a malformed
 body 400, and nothing reaches the conversation.
+
+A typed message is only ever text: Rasa reads a message starting with "/" as an intent with
+entities ("/restart", "/share_location{...}"), so such syntax is honoured only when the app's
+gateway marks the message as a payload it offered to this user (``metadata.choice`` true;
+only the gateway holds the token). Anything else is disarmed by ``bot.text.typed``.
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot.engine import speedups
+from bot.engine import outage, speedups
+from bot.text import typed
 
 MAX_MESSAGE_CHARS = 5000
 MAX_SENDER_CHARS = 128
@@ -35,10 +41,22 @@ class TokenRestInput(RestInput):
             raise ValueError("TokenRestInput needs a non-empty token (ENGINE_TOKEN)")
         self._token = token.encode()
         speedups.install()
+        outage.install()
 
     @classmethod
     def from_credentials(cls, credentials: Optional[dict[str, Any]]) -> TokenRestInput:
         return cls((credentials or {}).get("token"))
+
+    def get_metadata(self, request: Request) -> Optional[dict[str, Any]]:
+        """The gateway's metadata (channel, whether the message is an offered payload)."""
+        metadata = request.json.get("metadata")
+        return metadata if isinstance(metadata, dict) else None
+
+    def _extract_message(self, req: Request) -> Optional[str]:
+        message = req.json.get("message")
+        if (self.get_metadata(req) or {}).get("choice") is True:
+            return message
+        return typed(message)
 
     def _authorised(self, request: Request) -> bool:
         header = request.headers.get("Authorization", "")

@@ -2,6 +2,10 @@
 
 Thai digits become Arabic, zero-width characters go, emphatic repeats collapse
 ("ครับบบบ" → "ครับ"). Must come first in the pipeline. See ``bot.text.normalize``.
+
+A message that starts with "/" is a payload the gateway offered (the REST channel lets no
+other through) and is left as it is for Rasa's intent syntax. Normalising must never turn
+other text into that syntax (a zero-width space before a slash), so it also disarms it.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.text import normalize
+from bot.text import normalize, typed
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
@@ -41,8 +45,9 @@ class ThaiNormalizer(GraphComponent):
     def _normalize(message: Message) -> None:
         text = message.get(TEXT)
         # Training examples with entity annotations keep their text: offsets were written for it.
-        if isinstance(text, str) and not message.get("entities"):
-            message.set(TEXT, normalize(text))
+        if isinstance(text, str) and not message.get("entities") and not text.startswith("/"):
+            normal = normalize(text)
+            message.set(TEXT, typed(normal) if normal.startswith("/") else normal)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         for example in training_data.training_examples:

@@ -20,6 +20,7 @@ from bot.channels.line import LineChannel
 from bot.channels.messenger import MessengerChannel
 from bot.channels.notifier import Notifier
 from bot.engine_client import EngineClient
+from bot.ratelimit import RateLimit
 from bot.settings import Settings
 from bot.web import chat
 
@@ -42,7 +43,8 @@ HTTP_REASONS = {
 
 @web.middleware
 async def errors_and_headers(request: web.Request, handler):
-    """JSON errors with Thai reasons for the API; security headers on every response."""
+    """JSON errors with Thai reasons for the API; an unexpected error logged, never shown.
+    Security headers on what handlers return (``security_headers`` covers the rest)."""
     try:
         response = await handler(request)
     except web.HTTPException as exc:
@@ -52,9 +54,14 @@ async def errors_and_headers(request: web.Request, handler):
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         response = chat.error(500, "ระบบขัดข้อง กรุณาลองใหม่อีกครั้ง")
+    await security_headers(request, response)
+    return response
+
+
+async def security_headers(_request: web.Request, response: web.StreamResponse) -> None:
+    """On every response, errors and static files included (``on_response_prepare``)."""
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
-    return response
 
 
 async def index(_request: web.Request) -> web.FileResponse:
@@ -67,8 +74,8 @@ async def health(_request: web.Request) -> web.Response:
 
 def create_app(settings: Settings) -> web.Application:
     """The web application, wired to the engine described by ``settings``."""
-    app = web.Application(middlewares=[errors_and_headers],
-                          client_max_size=chat.MAX_BODY_BYTES)
+    app = web.Application(middlewares=[errors_and_headers], client_max_size=chat.MAX_BODY_BYTES)
+    app.on_response_prepare.append(security_headers)
 
     async def engine_client(app: web.Application):
         async with aiohttp.ClientSession() as session:
@@ -77,6 +84,9 @@ def create_app(settings: Settings) -> web.Application:
             yield
 
     app.cleanup_ctx.append(engine_client)
+    app[chat.TRUST_PROXY_KEY] = settings.trust_proxy
+    app[chat.LIMIT_KEY] = RateLimit(per_minute=settings.chat_rate_per_minute,
+                                    burst=max(1, int(settings.chat_rate_per_minute // 2)))
     setup_channels(app, settings)
     app.router.add_get("/", index)
     app.router.add_get("/healthz", health)
@@ -99,7 +109,7 @@ def setup_channels(app: web.Application, settings: Settings) -> None:
             log.info("%s channel on", name)
         else:
             log.info("%s channel off: its credentials are not set", name)
-    notifier = Notifier(conversations, channels)
+    notifier = Notifier(conversations, channels, settings)
     app[chat.NOTIFIER_KEY] = notifier
 
     async def run_channels(app: web.Application):

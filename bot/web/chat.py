@@ -22,17 +22,22 @@ from bot.channels import render
 from bot.channels.conversation import Conversations, location_message
 from bot.channels.notifier import Notifier
 from bot.engine_client import EngineClient
+from bot.httpbody import BodyTooLarge, read_whole
+from bot.ratelimit import RateLimit, client_key
+from bot.text import normalize
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 8 * 1024
 MAX_TEXT_CHARS = 1000
-SENDER = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+SENDER = re.compile(r"[A-Za-z0-9_-]{8,64}")  # whole string (fullmatch): no trailing newline
 
 ENGINE_KEY = web.AppKey("engine", EngineClient)
 CONVERSATIONS_KEY = web.AppKey("conversations", Conversations)
 NOTIFIER_KEY = web.AppKey("notifier", Notifier)
+TRUST_PROXY_KEY = web.AppKey("trust_proxy", bool)
+# Per client address: a person types a few messages a minute; this stops floods and scripts.
+LIMIT_KEY = web.AppKey("chat_limit", RateLimit)
 
 # User-facing reasons (Thai). Kept together so they can be reviewed in one place.
 REASONS = {
@@ -47,15 +52,16 @@ REASONS = {
     "empty": "ยังไม่ได้พิมพ์ข้อความ",
     "text_long": f"ข้อความยาวเกิน {MAX_TEXT_CHARS:,} ตัวอักษร กรุณาแบ่งส่งเป็นหลายข้อความ",
     "location": "ตำแหน่งต้องมี latitude (-90 ถึง 90) และ longitude (-180 ถึง 180) เป็นตัวเลข",
+    "too_many": "ส่งข้อความถี่เกินไป กรุณารอสักครู่แล้วส่งใหม่ ถ้าเป็นเหตุฉุกเฉินโทร 191 หรือ 1669",
 }
 
 
 class BadRequest(Exception):
     """Invalid input; ``status`` and a Thai ``reason`` for the user."""
 
-    def __init__(self, key: str, status: int = 400) -> None:
+    def __init__(self, key: str, status: int = 400, headers: dict[str, str] | None = None) -> None:
         super().__init__(key)
-        self.status, self.reason = status, REASONS[key]
+        self.status, self.reason, self.headers = status, REASONS[key], headers or {}
 
 
 def _dumps(obj: Any) -> str:
@@ -67,19 +73,20 @@ def reply(body: dict[str, Any], status: int = 200) -> web.Response:
     return web.json_response(body, status=status, dumps=_dumps)
 
 
-def error(status: int, reason: str) -> web.Response:
-    return reply({"error": reason}, status=status)
+def error(status: int, reason: str, headers: dict[str, str] | None = None) -> web.Response:
+    response = reply({"error": reason}, status=status)
+    response.headers.update(headers or {})
+    return response
 
 
 async def read_json(request: web.Request) -> Any:
     """The request's JSON body, within the size limit, or ``BadRequest``."""
     if request.content_type != "application/json":
         raise BadRequest("content_type", 415)
-    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-        raise BadRequest("too_large", 413)
-    raw = await request.content.read(MAX_BODY_BYTES + 1)
-    if len(raw) > MAX_BODY_BYTES:
-        raise BadRequest("too_large", 413)
+    try:
+        raw = await read_whole(request.content, MAX_BODY_BYTES, request.content_length)
+    except BodyTooLarge:
+        raise BadRequest("too_large", 413) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -88,25 +95,15 @@ async def read_json(request: web.Request) -> Any:
         raise BadRequest("encoding")
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         raise BadRequest("json") from None
 
 
-def parse_location(value: Any) -> tuple[float, float]:
-    if not isinstance(value, dict):
-        raise BadRequest("location")
-    lat, lon = value.get("latitude"), value.get("longitude")
-    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (lat, lon)):
-        raise BadRequest("location")
-    if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
-        raise BadRequest("location")
-    return float(lat), float(lon)
-
-
 def parse_text(value: Any) -> str:
+    """The typed text, normalised (control and invisible characters, lone surrogates gone)."""
     if not isinstance(value, str):
         raise BadRequest("text_type")
-    text = _CONTROL.sub("", value).strip()
+    text = normalize(value)
     if not text:
         raise BadRequest("empty")
     if len(text) > MAX_TEXT_CHARS:
@@ -117,23 +114,34 @@ def parse_text(value: Any) -> str:
 async def chat(request: web.Request) -> web.Response:
     """``POST /api/chat``."""
     try:
+        wait = request.app[LIMIT_KEY].retry_after(client_key(request.remote,
+                                                 request.headers.get("X-Forwarded-For"),
+                                                 request.app[TRUST_PROXY_KEY]))
+        if wait is not None:
+            raise BadRequest("too_many", 429, {"Retry-After": str(math.ceil(wait))})
         body = await read_json(request)
         if not isinstance(body, dict):
             raise BadRequest("object")
         sender = body.get("sender")
-        if not isinstance(sender, str) or not SENDER.match(sender):
+        if not isinstance(sender, str) or not SENDER.fullmatch(sender):
             raise BadRequest("sender")
         if ("text" in body) == ("location" in body):
             raise BadRequest("one_of")
         conversations = request.app[CONVERSATIONS_KEY]
         conversation = f"web:{sender}"
         if "location" in body:
-            message = location_message(*parse_location(body["location"]))
+            location = body["location"]
+            if not isinstance(location, dict):
+                raise BadRequest("location")
+            try:
+                message = location_message(location.get("latitude"), location.get("longitude"))
+            except ValueError:
+                raise BadRequest("location") from None
             await conversations.inbound(conversation)
         else:
             message = await conversations.inbound(conversation, parse_text(body["text"]))
         out = await conversations.ask(conversation, message, "web")
     except BadRequest as exc:
-        return error(exc.status, exc.reason)
+        return error(exc.status, exc.reason, exc.headers)
     await conversations.delivered(out.note_ids)
     return reply({"messages": render.web_messages(out.replies)})

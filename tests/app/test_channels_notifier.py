@@ -8,13 +8,13 @@ import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot import db, notify
-from bot.channels.conversation import Conversations, utcnow
+from bot.channels.conversation import Conversations, Payload, _aware, utcnow
 from bot.channels.line import LineChannel
 from bot.channels.messenger import MessengerChannel
-from bot.channels.models import ChannelContact
+from bot.channels.models import ChannelContact, NotificationClaim
 from bot.channels.notifier import Notifier
 from bot.channels.testing import FakeGraph, FakeLine
 from bot.settings import Settings
@@ -140,13 +140,21 @@ async def test_a_typed_number_picks_the_choice_last_offered_and_intents_cannot_b
     await conversations.outgoing(sender, [{"text": "เลือกบริการ", "buttons": [
         {"title": "ตำรวจ", "payload": "/police_find_station"},
         {"title": "ภาษีป้าย", "payload": "/signtax_calculate"}]}])
+    async def offered(text: str) -> bool:  # the engine honours "/…" only for these
+        return isinstance(await conversations.inbound(sender, text), Payload)
+
     assert await conversations.inbound(sender, "2") == "/signtax_calculate"
+    assert await offered("2")
     assert await conversations.inbound(sender, " ๑ ") == "/police_find_station"
+    assert await offered(" ๑ ")
     assert await conversations.inbound(sender, "3") == "3"  # out of range: said as typed
-    assert await conversations.inbound(sender, "/signtax_calculate") == "/signtax_calculate"
-    assert await conversations.inbound(
-        sender, '/share_location{"latitude": 1, "longitude": 2}') == (
-        'share_location{"latitude": 1, "longitude": 2}')
+    assert not await offered("3")
+    assert await offered("/signtax_calculate")  # our button's payload
+    for forged in ('/share_location{"latitude": 1, "longitude": 2}', "/ /human_handoff",
+                   "/\t/restart", "/\u3000/restart", '\u200b/share_location{"latitude": 1}'):
+        assert not await offered(forged), forged
+    # normalised before the check: a zero-width space does not hide a typed number
+    assert await conversations.inbound(sender, "\u200b2") == "/signtax_calculate"
     # an answer without choices keeps the earlier list for a later number
     await conversations.outgoing(sender, [{"text": "รับทราบ"}])
     assert await conversations.inbound(sender, "1") == "/police_find_station"
@@ -201,6 +209,79 @@ async def test_a_slow_answer_goes_by_push_and_a_long_one_is_split_into_fives(set
         assert len(fake_line.replies()[0].body["messages"]) == 5
         assert [m.get("text") or m["originalContentUrl"] for m in sent] == [
             x for i in range(7) for x in (f"https://example.org/{i}.png", f"รูปที่ {i}")]
+    finally:
+        await line.close()
+        await fb.close()
+
+
+def retry_after(conversations: Conversations, note_id: int):
+    with conversations.factory() as session:
+        claim = session.get(NotificationClaim, note_id)
+        return None if claim is None else _aware(claim.retry_after)
+
+
+def time_passes_until_the_retry(conversations: Conversations, note_id: int) -> None:
+    """What waiting until the stored retry time would do, without waiting."""
+    with conversations.factory.begin() as session:
+        session.execute(update(NotificationClaim)
+                        .where(NotificationClaim.notification_id == note_id)
+                        .values(retry_after=utcnow() - timedelta(seconds=1)))
+
+
+@pytest.mark.asyncio
+async def test_a_refused_push_waits_for_its_retry_time_which_doubles_up_to_an_hour(setup):
+    settings, fake_line, _ = setup
+    conversations, line, fb = await started(settings)
+    refused = lambda: fake_line.matching(  # noqa: E731
+        lambda c: c.path == "/v2/bot/message/push" and c.status == 400)
+    try:
+        fake_line.blocked_users.add("Uretry")
+        note_id = enqueue(conversations, "line:Uretry", "คำร้องของคุณได้รับการตรวจสอบแล้ว")
+        notifier = Notifier(conversations, [line])
+        before = utcnow()
+        assert await notifier.run_once() == 0
+        after = utcnow()
+        assert len(refused()) == 1
+        # first refusal: retried 30 seconds later, not before
+        assert before + timedelta(seconds=30) <= retry_after(conversations, note_id) \
+            <= after + timedelta(seconds=30)
+        for _ in range(3):
+            assert await notifier.run_once() == 0
+        assert len(refused()) == 1 and note(conversations, note_id).attempts == 1
+
+        # its time has come: tried again, refused again, and now waits a minute
+        time_passes_until_the_retry(conversations, note_id)
+        before = utcnow()
+        assert await notifier.run_once() == 0
+        after = utcnow()
+        assert len(refused()) == 2 and note(conversations, note_id).attempts == 2
+        assert before + timedelta(seconds=60) <= retry_after(conversations, note_id) \
+            <= after + timedelta(seconds=60)
+        assert await notifier.run_once() == 0
+        assert len(refused()) == 2
+
+        # after many refusals the wait stops growing at an hour
+        with conversations.factory.begin() as session:
+            session.execute(update(notify.Notification)
+                            .where(notify.Notification.id == note_id).values(attempts=12))
+        time_passes_until_the_retry(conversations, note_id)
+        before = utcnow()
+        assert await notifier.run_once() == 0
+        after = utcnow()
+        assert before + timedelta(hours=1) <= retry_after(conversations, note_id) \
+            <= after + timedelta(hours=1)
+
+        # the user unblocked us: at the retry time it goes out, once
+        fake_line.blocked_users.clear()
+        assert await notifier.run_once() == 0  # not before its time
+        time_passes_until_the_retry(conversations, note_id)
+        assert await notifier.run_once() == 1
+        assert [m["text"] for c in fake_line.pushes("Uretry") for m in c.body["messages"]] == [
+            "คำร้องของคุณได้รับการตรวจสอบแล้ว"]
+        assert note(conversations, note_id).status == notify.DELIVERED
+        assert retry_after(conversations, note_id) is None  # the claim is gone
+        assert await notifier.run_once() == 0
+        assert len(fake_line.pushes("Uretry")) == 1
     finally:
         await line.close()
         await fb.close()
