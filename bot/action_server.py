@@ -13,6 +13,7 @@ import asyncio
 import hmac
 import importlib
 import logging
+import os
 import sys
 import time
 
@@ -68,9 +69,13 @@ def warm_up() -> None:
 
 
 def main() -> int:
+    os.umask(0o077)  # state files for this user only: 0600, directories 0700
     privacy.install()
+    # one line per registered action at start is noise on the run command's console
+    logging.getLogger("rasa_sdk.executor").setLevel(logging.WARNING)
     settings = Settings.from_env()
     app = create_app(settings)
+    privacy.install()  # again: creating the Sanic app gave Sanic's loggers handlers of their own
     log.info("action server on http://%s:%d", settings.action_host, settings.action_port)
     app.run(host=settings.action_host, port=settings.action_port, single_process=True,
             access_log=False, motd=False)

@@ -45,6 +45,15 @@ class Settings:
     messenger_page_token: str
     messenger_verify_token: str
     graph_api_base: str
+    # Behind a reverse proxy, rate limits key on the address the proxy saw (X-Forwarded-For).
+    trust_proxy: bool = False
+    # Rasa's SQL tracker store (endpoints.yml): conversation events older than
+    # tracker_retention_days are deleted by the web app's housekeeping (0: kept forever).
+    tracker_dialect: str = "sqlite"
+    tracker_db: str = ""
+    tracker_retention_days: int = 30
+    # Messages per minute one client address may send to the web chat API (burst: half).
+    chat_rate_per_minute: float = 60.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -77,6 +86,11 @@ class Settings:
             messenger_verify_token=env.get("MESSENGER_VERIFY_TOKEN", ""),
             graph_api_base=env.get("GRAPH_API_BASE",
                                    "https://graph.facebook.com/v21.0").rstrip("/"),
+            trust_proxy=env.get("TRUST_PROXY", "0").strip().lower() in ("1", "true", "yes"),
+            tracker_dialect=env.get("TRACKER_DIALECT") or "sqlite",
+            tracker_db=env.get("TRACKER_DB") or str(var_dir / "tracker.db"),
+            tracker_retention_days=int(env.get("TRACKER_RETENTION_DAYS") or "30"),
+            chat_rate_per_minute=float(env.get("CHAT_RATE_PER_MINUTE", "60")),
         )
 
 

@@ -16,12 +16,15 @@ import logging
 from datetime import timedelta
 from typing import Any, Protocol
 
+from bot import retention
 from bot.channels.conversation import Conversations
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 2.0
 HOUSEKEEPING_ROUNDS = 1800  # about once an hour: forget old redelivery records
+RETENTION_RETRY_ROUNDS = 30  # a locked tracker database: try again in about a minute
 
 
 class Pusher(Protocol):
@@ -40,8 +43,12 @@ def retry_delay(attempts: int) -> timedelta:
 class Notifier:
     """Delivers pending notifications through the channels that can push."""
 
-    def __init__(self, conversations: Conversations, pushers: list[Pusher]) -> None:
+    def __init__(self, conversations: Conversations, pushers: list[Pusher],
+                 settings: Settings | None = None) -> None:
         self.conversations = conversations
+        # Housekeeping reads the tracker retention from here (from the environment if None).
+        self.settings = settings
+        self._retention_retry = -1
         self.pushers = {p.prefix: p for p in pushers}
         self._wake = asyncio.Event()
 
@@ -92,6 +99,14 @@ class Notifier:
                     await asyncio.to_thread(self.conversations.forget_old_events)
             except Exception:
                 log.exception("notifier round failed")
+            if rounds % HOUSEKEEPING_ROUNDS == 0 or rounds == self._retention_retry:
+                # Old conversation events in the engine's tracker store; a locked database
+                # (None) is tried again in about a minute.
+                try:
+                    if await asyncio.to_thread(retention.purge_configured, self.settings) is None:
+                        self._retention_retry = rounds + RETENTION_RETRY_ROUNDS
+                except Exception:
+                    log.exception("tracker retention failed")
             rounds += 1
             try:
                 await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
