@@ -17,11 +17,11 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
-# endpoints.yml reads these; bot.stack sets real values when the product runs.
-export ACTION_PORT ?= 5055
-export ACTION_TOKEN ?= unused-outside-run
-export TRACKER_DIALECT ?= sqlite
-export TRACKER_DB ?= $(or $(VAR_DIR),var)/tracker.db
+# endpoints.yml reads ACTION_PORT, ACTION_TOKEN, TRACKER_DIALECT and TRACKER_DB: bot.stack sets
+# them (a random token, the run's own tracker) for every process it starts. Rasa commands that
+# only read endpoints.yml without calling actions get placeholders and a throwaway tracker.
+RASA_OFFLINE_ENV := ACTION_PORT=1 ACTION_TOKEN=no-actions-called TRACKER_DIALECT=sqlite \
+	TRACKER_DB=$$(mktemp -d)/tracker.db
 
 # $(call need_python,VERSION,PATH,RUNTIME): stop with a clear message if PATH is not that Python.
 define need_python
@@ -83,7 +83,7 @@ test-engine: train ## Engine-runtime tests: tokenizer, normaliser, held-out NLU 
 	@$(ENGINE_PY) -m pytest -q tests/engine
 
 test-stories: train ## Rasa test stories (end to end: NLU and dialogue) for the core conversation
-	@$(RASA) test core --model $$($(ENGINE_PY) -m bot.build --show model) \
+	@$(RASA_OFFLINE_ENV) $(RASA) test core --model $$($(ENGINE_PY) -m bot.build --show model) \
 	  --e2e --stories tests/stories --fail-on-prediction-errors --out var/results/stories
 
 test-app: setup train ## App-runtime tests, including the running product (system tests)

@@ -1,7 +1,9 @@
 """Start and stop the product's processes: action server, Rasa engine, app web server.
 
 Used by the run command (``bot.run``) and by the system tests, so tests exercise the same
-processes, flags and configuration a user gets.
+processes, flags and configuration a user gets. No secret is put on a command line (``ps``
+shows those to every user): tokens travel in the environment. Every process creates its
+files readable by its owner only (umask 077): databases and the tracker hold conversations.
 """
 
 from __future__ import annotations
@@ -25,15 +27,19 @@ ENGINE_ENV = {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3",
               "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "PYTHONUNBUFFERED": "1"}
 
 
+UMASK = 0o077  # state files 0600, state directories 0700
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def build_model(config: Path = ROOT / "config.yml") -> Path:
-    """Train the model if it is missing or stale (engine runtime); return its path."""
-    env = {**os.environ, **ENGINE_ENV}
+def build_model(config: Path = ROOT / "config.yml", quiet: bool = False) -> Path:
+    """Train the model if it is missing or stale (engine runtime); return its path.
+    ``quiet``: without the libraries' warnings (the run command's console is for people)."""
+    env = {**os.environ, **ENGINE_ENV, **({"PYTHONWARNINGS": "ignore"} if quiet else {})}
     subprocess.run([str(ENGINE_PYTHON), "-m", "bot.build", "--config", str(config)],
                    cwd=ROOT, env=env, check=True)
     info = json.loads((ROOT / "var" / "build" / f"{config.stem}.json").read_text())
@@ -56,7 +62,7 @@ class Stack:
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.var_dir.mkdir(parents=True, exist_ok=True)
+        self.var_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         base = {
             "VAR_DIR": str(self.var_dir),
             "ENGINE_TOKEN": os.environ.get("ENGINE_TOKEN") or secrets.token_urlsafe(24),
@@ -65,7 +71,8 @@ class Stack:
             "ACTION_HOST": "127.0.0.1", "ACTION_PORT": str(self.action_port),
             "ENGINE_URL": f"http://127.0.0.1:{self.engine_port}",
             "TRACKER_DIALECT": os.environ.get("TRACKER_DIALECT", "sqlite"),
-            "TRACKER_DB": os.environ.get("TRACKER_DB", str(self.var_dir / "tracker.db")),
+            # The run's own conversations, in its own var dir (TRACKER_DB overrides it).
+            "TRACKER_DB": os.environ.get("TRACKER_DB") or str(self.var_dir / "tracker.db"),
             # The run command is a demonstration unless told otherwise: skills may seed
             # labelled synthetic records into empty tables. Production sets DEMO_DATA=0.
             "DEMO_DATA": os.environ.get("DEMO_DATA", "1"),
@@ -81,19 +88,23 @@ class Stack:
     def _spawn(self, name: str, cmd: list[str], extra_env: dict[str, str] | None = None) -> None:
         out = None
         if self.log_dir is not None:
-            self.log_dir.mkdir(parents=True, exist_ok=True)
-            out = open(self.log_dir / f"{name}.log", "ab")
+            self.log_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            out = os.fdopen(os.open(self.log_dir / f"{name}.log",
+                                    os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
         self.procs[name] = subprocess.Popen(
             cmd, cwd=ROOT, env={**self.env, **(extra_env or {})}, stdout=out,
-            stderr=subprocess.STDOUT if out else None, start_new_session=True)
+            stderr=subprocess.STDOUT if out else None, start_new_session=True, umask=UMASK)
+        if out is not None:
+            out.close()  # the child has its own copy
 
     def start_actions(self) -> None:
         self._spawn("actions", [str(APP_PYTHON), "-m", "bot.action_server"])
 
     def start_engine(self) -> None:
+        # bot.engine.serve is `rasa run` with the HTTP API on and ENGINE_TOKEN read from the
+        # environment, and Rasa's logging masked like ours.
         self._spawn("engine", [
-            str(ENGINE_PYTHON), "-m", "rasa", "run", "--model", str(self.model),
-            "--enable-api", "--auth-token", self.env["ENGINE_TOKEN"],
+            str(ENGINE_PYTHON), "-m", "bot.engine.serve", "--model", str(self.model),
             "--interface", "127.0.0.1", "--port", str(self.engine_port),
             "--endpoints", self.endpoints, "--credentials", "credentials.yml",
         ], ENGINE_ENV)
@@ -125,9 +136,11 @@ class Stack:
             if pending:
                 time.sleep(0.5)
 
+    starters = {"actions": "start_actions", "engine": "start_engine", "web": "start_web"}
+
     def start(self, web: bool = True) -> None:
         subprocess.run([str(APP_PYTHON), "-m", "bot.db", "upgrade"], cwd=ROOT, env=self.env,
-                       check=True, stdout=subprocess.DEVNULL)
+                       check=True, stdout=subprocess.DEVNULL, umask=UMASK)
         self.start_actions()
         self.start_engine()
         if web:
@@ -149,7 +162,11 @@ class Stack:
         for name in ("web", "engine", "actions"):
             self.stop_one(name)
 
+    def restart(self, name: str) -> None:
+        """Start ``name`` again (``actions``, ``engine`` or ``web``), without waiting."""
+        self.stop_one(name)
+        getattr(self, self.starters[name])()
+
     def restart_engine(self) -> None:
-        self.stop_one("engine")
-        self.start_engine()
+        self.restart("engine")
         self.wait_ready()

@@ -84,6 +84,17 @@ class _Server:
         assert found, f"expected {count} matching call(s), got {len(matching)}; last: {seen}"
         return matching
 
+    async def arrived(self, match: Callable[[Call], bool], count: int = 1,
+                      timeout: float = 30.0) -> list[Call]:
+        """``wait_for`` for a test whose event loop also runs the gateway (aiohttp's
+        ``TestClient``): waits without blocking that loop."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(self.matching(match)) < count:
+            if asyncio.get_running_loop().time() > deadline:
+                return self.wait_for(match, count, timeout=0)  # fails, listing the last calls
+            await asyncio.sleep(0.02)
+        return self.matching(match)
+
     def matching(self, match: Callable[[Call], bool]) -> list[Call]:
         with self._cond:
             return [c for c in self.calls if match(c)]

@@ -101,6 +101,9 @@ async function newPage(options = {}) {
 // axe-core over the whole page, every rule axe runs by default (WCAG A/AA and best practices).
 // Evaluated through the DevTools protocol, so the page's Content-Security-Policy stays on.
 async function axeViolations(page) {
+  // A new message fades in (150 ms): colours are judged once it is fully shown, as people see it.
+  await page.waitForFunction(
+    () => document.getAnimations().every((a) => a.playState !== "running"));
   await page.evaluate(AXE);
   const results = await page.evaluate(() => window.axe.run(document));
   return results.violations.map((v) => ({

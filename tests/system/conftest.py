@@ -1,43 +1,252 @@
 """System tests: the real product (action server, Rasa engine, web app) on loopback.
 
-One stack per test session, started exactly as the run command starts it, with its own
-ports and a temporary var/ directory. The model is the one ``make train`` built.
+Every stack a test starts is started exactly as the run command starts it, with its own
+ports, its own temporary var/ directory (app database, tracker database, uploads, secret key)
+and its own random engine and action tokens: nothing is inherited from the caller's
+environment (``make`` exports a fixed ``ACTION_TOKEN`` and a shared ``TRACKER_DB``), so no
+state or secret carries over between runs or between stacks.
+
+A test fails when its stack logged an error (a line at ERROR or CRITICAL level, or a Python
+traceback, in any of the stack's log files) while it ran, or when a reply it read contained
+the internal-error apology. A test that causes errors on purpose declares the log lines it
+expects with the ``expect_log`` fixture; one that expects an apology says so
+(``Chat.say(..., expect_apology=True)``). The model is the one ``make train`` built.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
+import secrets
 import sys
 import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 import requests
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from bot.channels.texts import TEXTS  # noqa: E402
 from bot.stack import Stack, free_port  # noqa: E402
 
+# Settings that switch features on or point at outside services: a test stack gets them only
+# when the test passes them, never from the environment of whoever runs the tests.
+NOT_INHERITED = ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "MESSENGER_APP_SECRET",
+                 "MESSENGER_PAGE_TOKEN", "MESSENGER_VERIFY_TOKEN", "STAFF_TOKEN",
+                 "PROMPTPAY_BILLER_ID", "PAYMENT_CALLBACK_SECRET", "PUBLIC_BASE_URL",
+                 "SECRET_KEY")
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory):
+
+# --- the apology a citizen gets when something inside failed ----------------------------------
+
+def _apologies() -> tuple[str, ...]:
+    """The texts that mean "something failed inside": the engine's internal-error responses
+    and the gateway's outage text, read from where the product keeps them."""
+    responses = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
+    found = [variant["text"] for name in ("utter_internal_error", "utter_handoff_unavailable")
+             for variant in responses.get(name, [])]
+    found += [TEXTS[key] for key in ("engine_down", "outage", "engine_outage") if key in TEXTS]
+    assert found, "the internal-error apology was not found in domain.yml nor texts.py"
+    return tuple(found)
+
+
+APOLOGIES = _apologies()
+# What the engine says in place of an action it could not run (bot/engine/outage.py).
+INTERNAL_ERROR = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))[
+    "responses"]["utter_internal_error"][0]["text"]
+
+
+def apology_in(texts_: Iterable[str]) -> str | None:
+    """The first text that carries an internal-error apology, or None."""
+    return next((t for t in texts_ if any(a in t for a in APOLOGIES)), None)
+
+
+def assert_no_apology(texts_: Iterable[str]) -> None:
+    """Fail when any reply is the internal-error apology (an action crashed, the engine or
+    the action server failed): an answer a test reads must be the real one."""
+    found = apology_in(texts_)
+    assert found is None, f"the stack answered with its internal-error apology: {found!r}"
+
+
+# --- errors in the stack's logs ---------------------------------------------------------------
+
+LEVEL = re.compile(r"\b(ERROR|CRITICAL|FATAL)\b")
+TRACEBACK = "Traceback (most recent call last):"
+
+
+@dataclass
+class Problem:
+    """An error line, or a whole traceback, in one of the stack's log files."""
+
+    where: str  # "web.log:12"
+    text: str
+
+    def __str__(self) -> str:
+        lines = self.text.splitlines()
+        shown = lines if len(lines) <= 12 else [*lines[:3], "  …", *lines[-8:]]
+        return f"{self.where}: " + "\n    ".join(shown)
+
+
+@dataclass
+class StackLogs:
+    """Reads what a stack's processes logged since the last look."""
+
+    log_dir: Path
+    offsets: dict[str, int] = field(default_factory=dict)
+    lines_seen: dict[str, int] = field(default_factory=dict)
+
+    def new_problems(self) -> list[Problem]:
+        problems: list[Problem] = []
+        for path in sorted(self.log_dir.glob("*.log")):
+            with open(path, "rb") as f:
+                f.seek(self.offsets.get(path.name, 0))
+                chunk = f.read()
+            end = chunk.rfind(b"\n") + 1  # a line still being written is read next time
+            self.offsets[path.name] = self.offsets.get(path.name, 0) + end
+            first = self.lines_seen.get(path.name, 0) + 1
+            lines = chunk[:end].decode("utf-8", errors="replace").splitlines()
+            self.lines_seen[path.name] = first - 1 + len(lines)
+            problems += _problems(path.name, first, lines)
+        return problems
+
+
+def _problems(name: str, first: int, lines: list[str]) -> list[Problem]:
+    found, i = [], 0
+    while i < len(lines):
+        line = lines[i]
+        if TRACEBACK in line:
+            start = i
+            i += 1
+            # the frames are indented; the exception line that ends the traceback is not
+            while i < len(lines) and (lines[i].startswith((" ", "\t")) or not lines[i].strip()):
+                i += 1
+            block = lines[start:i + 1]
+            found.append(Problem(f"{name}:{first + start}", "\n".join(block)))
+        elif LEVEL.search(line):
+            found.append(Problem(f"{name}:{first + i}", line))
+        i += 1
+    return found
+
+
+_WATCHED: list[StackLogs] = []
+
+
+class LogExpectations:
+    """Log lines the running test causes on purpose (regular expressions)."""
+
+    def __init__(self) -> None:
+        self.patterns: list[re.Pattern] = []
+
+    def __call__(self, pattern: str) -> None:
+        """Allow error lines (or tracebacks) matching ``pattern`` during this test."""
+        self.patterns.append(re.compile(pattern))
+
+    def unexpected(self, problems: list[Problem]) -> list[Problem]:
+        return [p for p in problems if not any(r.search(p.text) for r in self.patterns)]
+
+
+def _fail_on(problems: list[Problem], when: str) -> None:
+    if problems:
+        pytest.fail(f"the stack logged {len(problems)} error(s) {when}:\n"
+                    + "\n".join(f"  {p}" for p in problems), pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _stack_logs_clean() -> Iterator[LogExpectations]:
+    """After each test: no error was logged by any running stack while it ran."""
+    expected = LogExpectations()
+    for logs in _WATCHED:  # what came before this test is the previous test's business
+        _fail_on(logs.new_problems(), "before this test (left by an earlier one)")
+    yield expected
+    problems = [p for logs in list(_WATCHED) for p in logs.new_problems()]
+    _fail_on(expected.unexpected(problems), "during this test")
+
+
+@pytest.fixture
+def expect_log(_stack_logs_clean) -> LogExpectations:
+    """``expect_log(r"regex")``: this test causes error lines matching it on purpose."""
+    return _stack_logs_clean
+
+
+# --- starting stacks --------------------------------------------------------------------------
+
+def model_path() -> Path:
     info = ROOT / "var" / "build" / "config.json"
     if not info.exists():
         pytest.fail("no model build found: run `make train` first")
-    var = tmp_path_factory.mktemp("var")
-    s = Stack(model=Path(json.loads(info.read_text())["model"]), var_dir=var,
-              app_port=free_port(), engine_port=free_port(), action_port=free_port(),
-              log_dir=var / "logs", env={"DATABASE_URL": f"sqlite:///{var / 'app.db'}"})
+    return Path(json.loads(info.read_text())["model"])
+
+
+@contextlib.contextmanager
+def running_stack(tmp_path_factory, name: str = "var",
+                  env: dict[str, str] | None = None) -> Iterator[Stack]:
+    """A started stack with its own state and tokens; stopped afterwards. Its logs are
+    watched: errors fail the test that was running (or the start, or the stop)."""
+    var = tmp_path_factory.mktemp(name)
+    own = {
+        **{key: "" for key in NOT_INHERITED},
+        "DATABASE_URL": f"sqlite:///{var / 'app.db'}",
+        "TRACKER_DIALECT": "sqlite",
+        "TRACKER_DB": str(var / "tracker.db"),
+        "ENGINE_TOKEN": secrets.token_urlsafe(24),
+        "ACTION_TOKEN": secrets.token_urlsafe(24),
+        "DEMO_DATA": "1",
+        # every test request comes from 127.0.0.1: the per-address chat limit would bite
+        "CHAT_RATE_PER_MINUTE": "100000",
+        **(env or {}),
+    }
+    stack = Stack(model=model_path(), var_dir=var, app_port=free_port(),
+                  engine_port=free_port(), action_port=free_port(), log_dir=var / "logs",
+                  env=own)
+    logs = StackLogs(var / "logs")
     try:
-        s.start()
+        stack.start()
     except Exception:
         for log in sorted((var / "logs").glob("*.log")):
             print(f"--- {log.name}\n{log.read_text(errors='replace')[-4000:]}")
-        s.stop()
+        stack.stop()
         raise
-    yield s
-    s.stop()
+    try:
+        _fail_on(logs.new_problems(), "while starting")
+        _WATCHED.append(logs)
+        yield stack
+    finally:
+        if logs in _WATCHED:
+            _WATCHED.remove(logs)
+        stack.stop()
+    _fail_on(logs.new_problems(), "after the last test, or while stopping")
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory) -> Iterator[Stack]:
+    with running_stack(tmp_path_factory) as s:
+        yield s
+
+
+@pytest.fixture(scope="session")
+def platforms(tmp_path_factory) -> Iterator[dict]:
+    """A fake LINE platform, a fake Graph API and a stack whose gateways talk to them."""
+    from bot.channels.testing import FakeGraph, FakeLine
+    from tests.system import platforms as p
+
+    line, graph = FakeLine(p.LINE_TOKEN).start(), FakeGraph(p.FB_TOKEN).start()
+    try:
+        with running_stack(tmp_path_factory, "channels-var", env={
+                "LINE_CHANNEL_SECRET": p.LINE_SECRET, "LINE_CHANNEL_ACCESS_TOKEN": p.LINE_TOKEN,
+                "LINE_API_BASE": line.url, "MESSENGER_APP_SECRET": p.FB_SECRET,
+                "MESSENGER_PAGE_TOKEN": p.FB_TOKEN, "MESSENGER_VERIFY_TOKEN": p.FB_VERIFY,
+                "GRAPH_API_BASE": graph.api_base}) as stack:
+            yield {"stack": stack, "line": line, "graph": graph, "var": stack.var_dir,
+                   "database": stack.env["DATABASE_URL"]}
+    finally:
+        line.stop()
+        graph.stop()
 
 
 class Chat:
@@ -50,15 +259,20 @@ class Chat:
     def post(self, **body) -> requests.Response:
         return requests.post(self.url, json={"sender": self.sender, **body}, timeout=30)
 
-    def say(self, text: str) -> list[dict]:
-        resp = self.post(text=text)
+    def _messages(self, resp: requests.Response, expect_apology: bool) -> list[dict]:
         assert resp.status_code == 200, resp.text
-        return resp.json()["messages"]
+        messages = resp.json()["messages"]
+        if not expect_apology:
+            assert_no_apology(m["text"] for m in messages)
+        return messages
 
-    def share_location(self, lat: float, lon: float) -> list[dict]:
-        resp = self.post(location={"latitude": lat, "longitude": lon})
-        assert resp.status_code == 200, resp.text
-        return resp.json()["messages"]
+    def say(self, text: str, expect_apology: bool = False) -> list[dict]:
+        """Send ``text``; the answer must not be the internal-error apology unless expected."""
+        return self._messages(self.post(text=text), expect_apology)
+
+    def share_location(self, lat: float, lon: float, expect_apology: bool = False) -> list[dict]:
+        return self._messages(self.post(location={"latitude": lat, "longitude": lon}),
+                              expect_apology)
 
 
 @pytest.fixture

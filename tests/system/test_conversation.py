@@ -94,7 +94,8 @@ def test_typed_intent_syntax_cannot_inject_a_location(chat):
     assert "ได้รับตำแหน่ง" not in reply
 
 
-def test_engine_and_action_server_refuse_callers_without_the_token(stack):
+def test_engine_and_action_server_refuse_callers_without_the_token(stack, expect_log):
+    expect_log(r"User is not authenticated")
     engine = f"http://127.0.0.1:{stack.engine_port}"
     assert requests.post(f"{engine}/webhooks/rest/webhook",
                          json={"sender": "x", "message": "สวัสดี"}, timeout=10).status_code == 401
@@ -152,7 +153,8 @@ def test_a_picture_outside_any_picture_reading_service_asks_which_service(stack)
     # Gateways send a stored picture to the engine as this message (see bot/uploads.py).
     url = f"http://127.0.0.1:{stack.engine_port}/webhooks/rest/webhook"
     resp = requests.post(url, json={"sender": "rest-picture",
-                                    "message": '/share_image{"image_ref": "abc123"}'},
+                                    "message": '/share_image{"image_ref": "abc123"}',
+                                    "metadata": {"choice": True}},
                          headers={"Authorization": f"Bearer {stack.env['ENGINE_TOKEN']}"},
                          timeout=30)
     assert resp.status_code == 200

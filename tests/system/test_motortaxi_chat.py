@@ -149,8 +149,9 @@ def test_a_photo_of_the_vest_qr_is_decoded_and_verified(db, stack):
     auth = {"Authorization": f"Bearer {stack.env['ENGINE_TOKEN']}"}
     sender = "line:U" + rider.qr_token.replace("-", "0").replace("_", "1")[:16]
 
-    def say(message: str) -> str:
-        replies = requests.post(engine, json={"sender": sender, "message": message},
+    def say(message: str) -> str:  # as the gateway sends it: a picture is its own payload
+        replies = requests.post(engine, json={"sender": sender, "message": message,
+                                              "metadata": {"choice": message.startswith("/")}},
                                 headers=auth, timeout=30).json()
         return "\n".join(r.get("text", "") for r in replies)
 

@@ -1,0 +1,250 @@
+"""The app database on PostgreSQL: migrations and the channels layer's real operations.
+
+Runs against a throwaway database with a random name, created for the session and dropped
+after it, on the PostgreSQL server at 127.0.0.1:5432 when it lets the ``postgres`` role in
+(or on ``TEST_POSTGRES_ADMIN_URL``, e.g. ``postgresql://user:pass@host:5432/postgres``);
+otherwise on a private server started with initdb and pg_ctl in a temporary directory
+(Debian's ``postgresql`` package is installed with apt-get when root and the binaries are
+missing); otherwise the tests are skipped, saying why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, select, text, update
+
+from bot import db, notify
+from bot.channels.conversation import Conversations
+from bot.channels.models import ChannelContact, NotificationClaim
+from bot.stack import free_port
+
+psycopg = pytest.importorskip("psycopg", reason="the psycopg driver is not installed")
+
+
+def _can_connect(conninfo: str) -> bool:
+    try:
+        with psycopg.connect(conninfo, connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+        return True
+    except psycopg.Error:
+        return False
+
+
+def _binaries() -> Path | None:
+    """The folder holding initdb and pg_ctl, if PostgreSQL's server programs are here."""
+    found = shutil.which("initdb")
+    if found and shutil.which("pg_ctl"):
+        return Path(found).resolve().parent
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), reverse=True)
+    return versions[0].parent if versions else None
+
+
+def _install_server() -> str | None:
+    """Install Debian's ``postgresql`` package; None when done, else why not."""
+    if not shutil.which("apt-get"):
+        return "no apt-get to install PostgreSQL with"
+    prefix: list[str] = []
+    if os.geteuid() != 0:
+        if not (shutil.which("sudo") and subprocess.run(
+                ["sudo", "-n", "true"], capture_output=True).returncode == 0):
+            return "PostgreSQL is not installed and installing it needs root"
+        prefix = ["sudo", "-n"]
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for cmd in (["apt-get", "update", "-qq"],
+                ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "postgresql"]):
+        if subprocess.run(prefix + ["env", f"DEBIAN_FRONTEND={env['DEBIAN_FRONTEND']}", *cmd],
+                          capture_output=True, stdin=subprocess.DEVNULL).returncode != 0:
+            return f"`{' '.join(cmd)}` failed"
+    return None
+
+
+@pytest.fixture(scope="session")
+def private_server() -> Iterator[str]:
+    """A PostgreSQL server of our own on a free loopback port; yields its admin conninfo."""
+    bindir = _binaries()
+    if bindir is None:
+        why = _install_server()
+        bindir = _binaries()
+        if bindir is None:
+            pytest.skip(f"no PostgreSQL server answers on 127.0.0.1:5432 and none can be "
+                        f"started here: {why or 'initdb not found after installing'}")
+    run_as: list[str] = []
+    owner = getpass.getuser()
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root: use the package's own user
+        if subprocess.run(["id", "postgres"], capture_output=True).returncode != 0:
+            pytest.skip("running as root and there is no `postgres` user to run a server as")
+        run_as, owner = ["runuser", "-u", "postgres", "--"], "postgres"
+    home = Path(tempfile.mkdtemp(prefix="pgtest-"))
+    data = home / "data"
+    if run_as:
+        shutil.chown(home, user="postgres")
+    port = free_port()
+    subprocess.run([*run_as, str(bindir / "initdb"), "-D", str(data), "-U", owner,
+                    "--auth=trust", "-E", "UTF8", "--no-locale"],
+                   check=True, capture_output=True)
+    subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-w", "-l",
+                    str(home / "server.log"), "-o",
+                    f"-p {port} -k {home} -c listen_addresses=127.0.0.1", "start"],
+                   check=True, capture_output=True)
+    try:
+        yield f"host=127.0.0.1 port={port} user={owner} dbname=postgres"
+    finally:
+        subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast",
+                        "stop"], capture_output=True)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_url(request) -> Iterator[str]:
+    """A new empty database, migrated with ``python -m bot.db upgrade``; dropped afterwards."""
+    admin = os.environ.get("TEST_POSTGRES_ADMIN_URL") or "host=127.0.0.1 port=5432 user=postgres"
+    if not _can_connect(admin):
+        admin = request.getfixturevalue("private_server")
+    info = psycopg.conninfo.conninfo_to_dict(admin)
+    name = "bot_test_" + secrets.token_hex(6)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' TEMPLATE template0')
+    auth = info.get("user", "postgres") + (f":{info['password']}" if info.get("password") else "")
+    url = (f"postgresql+psycopg://{auth}@{info.get('host', '127.0.0.1')}:"
+           f"{info.get('port', 5432)}/{name}")
+    try:
+        # exactly what deployments run, in its own process
+        subprocess.run([sys.executable, "-m", "bot.db", "upgrade"], cwd=db.MIGRATIONS.parents[1], check=True,
+                       env={**os.environ, "DATABASE_URL": url}, capture_output=True)
+        yield url
+    finally:
+        db.engine_for(url).dispose()
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def columns(url: str) -> dict[str, set[str]]:
+    inspector = inspect(db.engine_for(url))
+    return {t: {c["name"] for c in inspector.get_columns(t)} for t in inspector.get_table_names()}
+
+
+def test_migrations_build_the_same_schema_as_on_sqlite_and_run_again_cleanly(pg_url, tmp_path):
+    sqlite = f"sqlite:///{tmp_path / 'app.db'}"
+    db.upgrade(sqlite)
+    on_pg = columns(pg_url)
+    assert {"notifications", "channel_events", "channel_contacts",
+            "notification_claims"} <= set(on_pg)
+    assert on_pg == columns(sqlite)  # every table and column, the skills' branches included
+    with db.engine_for(pg_url).connect() as conn:
+        heads = set(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+    db.upgrade(pg_url)  # idempotent: nothing to do the second time
+    with db.engine_for(pg_url).connect() as conn:
+        assert set(conn.execute(text("SELECT version_num FROM alembic_version")).scalars()) == heads
+    with db.engine_for(sqlite).connect() as conn:
+        assert set(conn.execute(text("SELECT version_num FROM alembic_version")).scalars()) == heads
+
+
+def test_a_redelivered_platform_event_is_taken_once_even_when_both_arrive_together(pg_url):
+    conversations = Conversations(None, pg_url)
+    key = "line:" + secrets.token_hex(8).upper()
+    assert run(conversations.first_time(key)) is True
+    assert run(conversations.first_time(key)) is False
+
+    async def together(k: str) -> list[bool]:
+        return await asyncio.gather(*(conversations.first_time(k) for _ in range(8)))
+
+    assert sorted(run(together("fb:m_" + secrets.token_hex(8)))) == [False] * 7 + [True]
+
+
+def test_offered_choices_survive_in_postgresql_and_a_typed_number_picks_one(pg_url):
+    conversations = Conversations(None, pg_url)
+    sender = "line:U" + secrets.token_hex(16)
+    run(conversations.outgoing(sender, [{"text": "เลือกบริการ", "buttons": [
+        {"title": "ตำรวจ", "payload": "/police_find_station"},
+        {"title": "ภาษีป้าย กรุงเทพมหานคร", "payload": "/signtax_calculate"}]}]))
+    fresh = Conversations(None, pg_url)  # another process, or after a restart
+    assert run(fresh.inbound(sender, "2")) == "/signtax_calculate"
+    assert run(fresh.inbound(sender, "๑")) == "/police_find_station"
+    assert run(fresh.inbound(sender, "3")) == "3"
+    contact = fresh.contact(sender)
+    assert contact.choices[1]["title"] == "ภาษีป้าย กรุงเทพมหานคร"  # Thai kept intact
+    assert contact.last_inbound_at.tzinfo is not None and contact.blocked is False
+
+
+def test_first_messages_of_a_new_user_arriving_together_are_both_taken(pg_url):
+    conversations = Conversations(None, pg_url)
+    sender = "fb:" + str(secrets.randbelow(10**15))
+
+    async def together() -> list:
+        return await asyncio.gather(conversations.inbound(sender, "สวัสดี"),
+                                    conversations.inbound(sender, "ขอเบอร์ตำรวจ"),
+                                    return_exceptions=True)
+
+    assert run(together()) == ["สวัสดี", "ขอเบอร์ตำรวจ"]
+    with conversations.factory() as session:
+        assert session.scalars(select(ChannelContact).where(
+            ChannelContact.sender_id == sender)).one()
+
+
+def _status(conversations: Conversations, note_id: int) -> notify.Notification:
+    with conversations.factory() as session:
+        return session.get(notify.Notification, note_id)
+
+
+def test_a_notification_is_claimed_once_kept_when_refused_and_delivered_at_the_next_message(
+        pg_url):
+    conversations = Conversations(None, pg_url)
+    sender = "line:U" + secrets.token_hex(16)
+    with conversations.factory.begin() as session:
+        note_id = notify.enqueue(session, sender, "คำร้องของคุณได้รับการตรวจสอบแล้ว",
+                                 kind="test.pg", dedupe_key=secrets.token_hex(8)).id
+    assert note_id in [n.id for n in conversations.pending_on(["line"])]
+
+    async def both() -> list[bool]:
+        return await asyncio.gather(*(asyncio.to_thread(conversations.take, note_id)
+                                      for _ in range(4)))
+
+    assert sorted(run(both())) == [False, False, False, True]  # one push at a time
+    assert conversations.take(note_id) is False  # still in flight
+
+    run(conversations.failed([note_id], "LINE answered HTTP 400", timedelta(seconds=30)))
+    kept = _status(conversations, note_id)
+    assert kept.status == notify.PENDING and kept.attempts == 1
+    assert kept.last_error == "LINE answered HTTP 400"
+    assert conversations.take(note_id) is False  # waits for its retry time
+
+    # the user writes: the waiting notice comes first in the answer, then is delivered
+    out = run(conversations.outgoing(sender, [{"text": "สวัสดีค่ะ"}]))
+    assert [r.text for r in out.replies] == ["คำร้องของคุณได้รับการตรวจสอบแล้ว", "สวัสดีค่ะ"]
+    assert out.note_ids == [note_id]
+    run(conversations.delivered(out.note_ids))
+    done = _status(conversations, note_id)
+    assert done.status == notify.DELIVERED and done.delivered_at.tzinfo is not None
+    assert note_id not in [n.id for n in conversations.pending_on(["line"])]
+    with conversations.factory() as session:
+        assert session.get(NotificationClaim, note_id) is None
+
+
+def test_a_claim_left_by_a_dead_process_is_taken_over_after_its_time(pg_url):
+    conversations = Conversations(None, pg_url)
+    with conversations.factory.begin() as session:
+        note_id = notify.enqueue(session, "fb:" + str(secrets.randbelow(10**15)),
+                                 "ศูนย์พักพิงเปิดแล้ว", kind="test.pg").id
+    assert conversations.take(note_id) is True
+    assert conversations.take(note_id) is False
+    with conversations.factory.begin() as session:  # the claiming process died 10 minutes ago
+        session.execute(update(NotificationClaim)
+                        .where(NotificationClaim.notification_id == note_id)
+                        .values(claimed_at=db.utcnow() - timedelta(minutes=10)))
+    assert conversations.take(note_id) is True
