@@ -22,13 +22,25 @@ from bot.models import HandoffRequest
 
 log = logging.getLogger(__name__)
 HANDOFF_CONTEXT_MESSAGES = 5
+# A handoff case is opened only when the message names a person to talk to (or the user
+# pressed our button): a classifier guess on junk text ("aaaa…") must not fill the queue.
+PERSON_WORDS = ("เจ้าหน้าที่", "แอดมิน", "พนักงาน", "คน", "บอท", "โอเปอเรเตอร์", "admin",
+                "agent", "staff", "person", "human", "operator", "someone", "bot")
+
+
+def menu_line(number: int, skill: registry.Manifest, domain: dict[str, Any]) -> str:
+    """One numbered menu line; a service not open yet says so, with its hotline."""
+    if skill.ready:
+        return f"{number}. {skill.name_th}: {skill.menu_th}"
+    return response_text(domain, "utter_menu_line_preparing", number=number,
+                         service=skill.name_th, hotline=skill.hotlines[0])
 
 
 def menu_message(domain: dict[str, Any], intro: str = "utter_menu_intro") -> dict[str, Any]:
     """The numbered menu of services as one message: full text plus matching buttons."""
     skills = registry.discover()
     lines = [response_text(domain, intro)]
-    lines += [f"{i}. {m.name_th}: {m.menu_th}" for i, m in enumerate(skills, start=1)]
+    lines += [menu_line(i, m, domain) for i, m in enumerate(skills, start=1)]
     buttons = [{"title": m.name_th, "payload": f"/{m.entry_intent}"} for m in skills]
     return {"text": "\n".join(lines), "buttons": buttons}
 
@@ -46,21 +58,45 @@ class ActionShowMenu(SafeAction):
 
     async def act(self, dispatcher, tracker, domain):
         dispatcher.utter_message(**menu_message(domain))
-        return []
+        return [SlotSet("menu_shown", True)]
+
+
+class ActionReplyOrFallback(SafeAction):
+    """A message the classifier could not place (out of scope, low confidence).
+
+    If the bot's last question is still open (slot ``expecting``), the skill that asked reads
+    the message as its answer. Otherwise a polite miss: the menu the first time, a short
+    "พิมพ์ เมนู" hint after that, so a phone screen is not filled with it again and again.
+    """
+
+    def name(self) -> str:
+        return "action_reply_or_fallback"
+
+    async def act(self, dispatcher, tracker, domain):
+        found = registry.answer_action(tracker.get_slot("expecting"))
+        if found is not None:
+            skill, action = found
+            return await hand_over(skill, action, dispatcher, tracker, domain, [])
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        dispatcher.utter_message(
+            response="utter_out_of_scope" if intent == "out_of_scope" else "utter_fallback")
+        if tracker.get_slot("menu_shown"):
+            dispatcher.utter_message(response="utter_menu_hint")
+            return []
+        dispatcher.utter_message(**menu_message(domain))
+        return [SlotSet("menu_shown", True)]
 
 
 class ActionEmergency(SafeAction):
-    """Danger now: the matching hotline first, then any others, then what to do next."""
+    """Danger now, after the engine has given the first number (``utter_emergency_call``):
+    the other numbers the message calls for, then what to do next."""
 
     def name(self) -> str:
         return "action_emergency"
 
     async def act(self, dispatcher, tracker, domain):
         found = triage(tracker.latest_message.get("text") or "") or plea()
-        first, *also = found.calls
-        dispatcher.utter_message(response="utter_emergency_first", hotline=first.hotline,
-                                 hotline_name=hotlines.name(first.hotline))
-        for call in also:
+        for call in found.calls[1:]:
             dispatcher.utter_message(response="utter_emergency_also", hotline=call.hotline,
                                      hotline_name=hotlines.name(call.hotline), label=call.label_th)
         dispatcher.utter_message(response="utter_emergency_after")
@@ -96,6 +132,12 @@ class ActionHumanHandoff(SafeAction):
         return "action_human_handoff"
 
     async def act(self, dispatcher, tracker, domain):
+        said = (tracker.latest_message.get("text") or "").lower()
+        if not said.startswith("/") and not any(w in said for w in PERSON_WORDS):
+            dispatcher.utter_message(response="utter_handoff_confirm", buttons=[
+                {"title": response_text(domain, "utter_handoff_button"),
+                 "payload": "/human_handoff"}])
+            return []
         texts = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
         context = "\n".join(t for t in texts[-HANDOFF_CONTEXT_MESSAGES:] if t)
         try:

@@ -27,6 +27,7 @@ TRAIN_FRACTION = 0.8
 SPLIT_SEED = 42
 # Everything whose change must produce a new model.
 INPUTS = ("domain.yml", "nlu_data", "bot/nlu", "bot/text.py", "bot/gazetteer.py",
+          "bot/emergency.py", "bot/hotlines.py", "bot/data/emergency.yml", "bot/data/hotlines.yml",
           "geodata/gazetteer.csv", "requirements/engine.txt", "bot/build.py")
 
 
@@ -55,6 +56,19 @@ def domain_files() -> list[Path]:
     return [ROOT / "domain.yml"] + sorted((ROOT / "nlu_data").glob("*/domain.yml"))
 
 
+def emergency_call_responses() -> dict:
+    """``utter_emergency_call``: "โทร <number> ทันที: <name>", one variant per number that
+    can come first (chosen by the slot ``emergency_hotline``), from the data files."""
+    from bot import emergency
+
+    variants = [{"text": emergency.call_text(n),
+                 "condition": [{"type": "slot", "name": "emergency_hotline", "value": n}]}
+                for n in emergency.first_calls()]
+    # No slot yet (cannot happen after EmergencyOverride, but a response needs a default).
+    variants.append({"text": emergency.call_text(emergency.plea().calls[0].hotline)})
+    return {"responses": {"utter_emergency_call": variants}}
+
+
 def prepare(config: Path, build_dir: Path) -> dict:
     """Write the merged domain and the train/held-out split; return their paths."""
     from rasa.shared.core.domain import Domain
@@ -64,7 +78,8 @@ def prepare(config: Path, build_dir: Path) -> dict:
     from rasa.shared.nlu.training_data.training_data import TrainingData
 
     build_dir.mkdir(parents=True, exist_ok=True)
-    domain = Domain.load([str(p) for p in domain_files()])
+    domain = Domain.load([str(p) for p in domain_files()]).merge(
+        Domain.from_dict(emergency_call_responses()))
     domain_path = build_dir / "domain.yml"
     domain.persist(str(domain_path))
 

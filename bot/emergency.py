@@ -70,6 +70,39 @@ def triage(text: str) -> Triage | None:
     return None
 
 
+def phrase_span(text: str) -> tuple[int, int] | None:
+    """Where the first danger phrase or plea is in ``text`` (already normalised), if any.
+
+    >>> phrase_span("ช่วยด้วย มีคนหมดสติ")
+    (0, 8)
+    """
+    rules, folded = _rules(), _folded(text)
+    phrases = [p for kind in rules["kinds"] for p in kind["phrases"]] + list(rules["pleas"])
+    found = [(folded.find(p), -len(p)) for p in phrases if p in folded]
+    if not found:
+        return None
+    start, minus_length = min(found)
+    return start, min(len(text), start - minus_length)
+
+
+def first_calls() -> list[str]:
+    """Every number that can come first in an emergency answer, in the data's order."""
+    rules = _rules()
+    numbers = [k["hotline"] for k in rules["kinds"]] + list(rules["plea_calls"][:1])
+    return list(dict.fromkeys(numbers))
+
+
+def call_text(number: str) -> str:
+    """The first line of an emergency answer for ``number``.
+
+    >>> call_text("1669")
+    'โทร 1669 ทันที: เจ็บป่วยฉุกเฉิน สถาบันการแพทย์ฉุกเฉินแห่งชาติ'
+    """
+    from bot.hotlines import name
+
+    return _rules()["call_th"].format(hotline=number, name=name(number))
+
+
 def plea() -> Triage:
     """The answer to a plea for help that names no kind of danger."""
     labels = {k["hotline"]: k["label_th"] for k in _rules()["kinds"]}

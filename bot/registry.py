@@ -46,6 +46,10 @@ class Manifest:
     location_action: str | None = None
     # The action that reads a picture the user sent (e.g. a QR code photo).
     image_action: str | None = None
+    # Replies to the skill's own questions: when an action asks (say, "type a place") it sets
+    # the slot ``expecting`` to a key here (``<id>_<what>``); a reply the classifier cannot
+    # place (out of scope, low confidence) then goes to the action named for that key.
+    answers: tuple[tuple[str, str], ...] = ()
     path: Path = field(default=SKILLS_DIR, compare=False)
 
     @property
@@ -69,6 +73,7 @@ def _load(path: Path) -> Manifest:
             requirements=tuple(raw.get("requirements", ())),
             personal_data=bool(raw.get("personal_data", False)),
             location_action=raw.get("location_action"), image_action=raw.get("image_action"),
+            answers=tuple(sorted(dict(raw.get("answers", {})).items())),
             path=path.parent,
         )
     except (KeyError, TypeError, ValueError) as exc:
@@ -88,6 +93,11 @@ def _load(path: Path) -> Manifest:
         problems.append("location_action must be one of the skill's actions")
     if m.image_action is not None and m.image_action not in m.actions:
         problems.append("image_action must be one of the skill's actions")
+    for key, action in m.answers:
+        if not key.startswith(m.id + "_"):
+            problems.append(f"answers key {key!r} must start with '{m.id}_'")
+        if action not in m.actions:
+            problems.append(f"answers[{key!r}] must be one of the skill's actions")
     if problems:
         raise ManifestError(f"{path}: " + "; ".join(problems))
     return m
@@ -132,6 +142,16 @@ def image_skill(active: str | None, skills_dir: Path = SKILLS_DIR) -> Manifest |
     """The ready skill the user is talking to, if it reads pictures; otherwise ``None``."""
     current = next((m for m in discover(skills_dir) if m.id == active), None)
     return current if current is not None and current.ready and current.image_action else None
+
+
+def answer_action(expecting: str | None,
+                  skills_dir: Path = SKILLS_DIR) -> tuple[Manifest, str] | None:
+    """The ready skill and action that read a reply to the question ``expecting`` names."""
+    for m in discover(skills_dir):
+        for key, action in m.answers:
+            if key == expecting and m.ready:
+                return m, action
+    return None
 
 
 def get(skill_id: str, skills_dir: Path = SKILLS_DIR) -> Manifest | None:

@@ -96,3 +96,34 @@ def test_cached_action_response_validation_still_rejects_bad_replies():
     assert Event.resolve_by_type("slot") is SlotSet
     with pytest.raises(ValueError, match="Unknown event name"):
         Event.resolve_by_type("no_such_event")
+
+
+@pytest.mark.parametrize("disguised", ["\u200b/share_location{\"latitude\": 1}", "\u2066/restart",
+                                       "\u00ad/human_handoff"])
+def test_normalising_never_turns_typed_text_into_intent_syntax(disguised):
+    message = Message({TEXT: disguised})
+    ThaiNormalizer.create({}, None, None, None).process([message])
+    assert not message.get(TEXT).startswith("/")
+
+
+def test_a_payload_the_gateway_let_through_keeps_its_intent_syntax():
+    message = Message({TEXT: '/share_location{"latitude": 13.7, "longitude": 100.5}'})
+    ThaiNormalizer.create({}, None, None, None).process([message])
+    assert message.get(TEXT) == '/share_location{"latitude": 13.7, "longitude": 100.5}'
+
+
+def _hotline(text, name="emergency", confidence=0.9):
+    message = Message({TEXT: text})
+    message.set(INTENT, {"name": name, "confidence": confidence})
+    EmergencyOverride.create(EmergencyOverride.get_default_config(), None, None, None).process(
+        [message])
+    found = [e for e in message.get("entities") or [] if e["entity"] == "emergency_hotline"]
+    return [(e["value"], text[e["start"]:e["end"]]) for e in found]
+
+
+def test_every_emergency_carries_the_number_to_call_first_for_the_engines_own_answer():
+    assert _hotline("ช่วยด้วย แม่หมดสติ") == [("1669", "ช่วยด้วย")]
+    assert _hotline("ไฟไหม้โกดังข้างบ้าน", "greet", 0.95) == [("199", "ไฟไหม้")]
+    # the classifier alone said emergency: the general line, over the whole message
+    assert _hotline("เกิดเรื่องแล้วครับ") == [("191", "เกิดเรื่องแล้วครับ")]
+    assert _hotline("ภาษีป้ายคิดยังไง", "signtax_calculate") == []
