@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -124,7 +124,11 @@ def clean_row(raw: dict[str, str], mapping: dict[str, str]) -> tuple[dict, str]:
 def import_rows(session: Session, rows: Iterable[dict[str, str]], mapping: dict[str, str] | None = None,
                 source: str = "import", progress: bool = False, total: int | None = None,
                 rng=None) -> ImportReport:
-    """Import ``rows`` (dicts keyed by the agency's headers) in the caller's transaction."""
+    """Import ``rows`` (dicts keyed by the agency's headers) in the caller's transaction.
+
+    Every code listed in the file is reserved before any random code is handed out, so a
+    rider without a code never takes the code a later row of the same file brings.
+    """
     from tqdm import tqdm
 
     mapping = {**DEFAULT_MAPPING, **(mapping or {})}
@@ -132,10 +136,12 @@ def import_rows(session: Session, rows: Iterable[dict[str, str]], mapping: dict[
     report = ImportReport()
     existing = {r.licence_no: r for r in session.scalars(select(Rider))}
     taken = {r.code: r.licence_no for r in existing.values()}
+    # First pass: clean every row and collect the codes the file itself assigns.
+    cleaned = [(number, *clean_row(raw, mapping)) for number, raw in enumerate(
+        tqdm(rows, total=total, disable=not progress, unit=" rows", desc="riders"), start=2)]
+    listed = {values["code"] for _, values, reason in cleaned if not reason and values["code"]}
     seen: dict[str, int] = {}
-    for number, raw in enumerate(tqdm(rows, total=total, disable=not progress, unit=" rows",
-                                      desc="riders"), start=2):
-        values, reason = clean_row(raw, mapping)
+    for number, values, reason in cleaned:
         if not reason and values["licence_no"] in seen:
             reason = reasons["duplicate"].format(row=seen[values["licence_no"]])
         if not reason and values["code"] and taken.get(values["code"], values["licence_no"]) \
@@ -147,7 +153,7 @@ def import_rows(session: Session, rows: Iterable[dict[str, str]], mapping: dict[
         seen[values["licence_no"]] = number
         rider = existing.get(values["licence_no"])
         if rider is None:
-            code = values["code"] or _fresh_code(taken, rng)
+            code = values["code"] or _fresh_code(taken, rng, listed)
             rider = Rider(code=code, licence_no=values["licence_no"], qr_token=new_token(),
                           source=source, **{f: values[f] for f in FIELDS})
             session.add(rider)
@@ -170,10 +176,11 @@ def import_rows(session: Session, rows: Iterable[dict[str, str]], mapping: dict[
     return report
 
 
-def _fresh_code(taken: dict[str, str], rng=None) -> str:
+def _fresh_code(taken: dict[str, str], rng=None, reserved: Collection[str] = frozenset()) -> str:
+    """A random code that no rider has and that the file being imported does not list."""
     while True:
         code = codes.new_code(rng)
-        if code not in taken:
+        if code not in taken and code not in reserved:
             return code
 
 

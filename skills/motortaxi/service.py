@@ -339,10 +339,9 @@ def _position_problem(item: Any, riders: dict[str, int], now: datetime,
         return reasons["position_code"], None
     if code not in riders:
         return reasons["position_code"], None
-    lat, lon = item.get("latitude"), item.get("longitude")
-    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-               for v in (lat, lon)) or not (LAT_RANGE[0] <= lat <= LAT_RANGE[1]
-                                            and LON_RANGE[0] <= lon <= LON_RANGE[1]):
+    lat, lon = _coordinate(item.get("latitude")), _coordinate(item.get("longitude"))
+    if lat is None or lon is None or not (LAT_RANGE[0] <= lat <= LAT_RANGE[1]
+                                          and LON_RANGE[0] <= lon <= LON_RANGE[1]):
         return reasons["position_coords"], None
     try:
         when = datetime.fromisoformat(str(item.get("recorded_at", "")))
@@ -350,7 +349,20 @@ def _position_problem(item: Any, riders: dict[str, int], now: datetime,
         return reasons["position_time"], None
     if when.tzinfo is None or when > now + timedelta(minutes=5) or when < now - retention:
         return reasons["position_time"], None
-    return "", (riders[code], float(lat), float(lon), when.astimezone(timezone.utc))
+    return "", (riders[code], lat, lon, when.astimezone(timezone.utc))
+
+
+def _coordinate(value: Any) -> float | None:
+    """A JSON number as a finite float, or ``None``: a bool, text, NaN, infinity or an
+    integer too big for a float (``10**400``, on which ``math.isfinite`` would raise) is not
+    a coordinate."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def record_positions(session: Session, items: Any, retention_hours: int = POSITION_RETENTION_HOURS,

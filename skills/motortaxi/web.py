@@ -5,7 +5,10 @@ Public pages (no login; opened by scanning a vest QR or a shared-trip link):
 * ``GET /motortaxi/v/<token>``: who the rider is and whether they may carry passengers
 * ``GET /motortaxi/trip/<token>``: a shared trip and the rider's last reported position
 
-Public API: ``GET /api/motortaxi/verify?code=4821-0934``.
+Public API: ``GET /api/motortaxi/verify?code=4821-0934``, rate-limited per client
+(``VERIFY_PER_MINUTE``, ``VERIFY_BURST``; 429 with ``Retry-After``) so riders cannot be
+enumerated. The rider page needs the vest's unguessable QR token, not a code, so it is not
+limited.
 
 Staff APIs (``Authorization: Bearer <STAFF_TOKEN>``): vest sheets, revoking, complaint
 status (the citizen is notified), position batches, activity per province.
@@ -16,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 from datetime import timedelta, timezone
 from html import escape
 from typing import Any
@@ -24,12 +28,15 @@ from aiohttp import web
 
 from bot import staff
 from bot.db import session_factory
+from bot.httpbody import BodyTooLarge, read_whole
+from bot.ratelimit import RateLimit, client_key
 
 from . import demo, service, vest
 from .models import CASE_STATUSES, Rider
 
 log = logging.getLogger(__name__)
 MAX_BODY = 256 * 1024
+VERIFY_PER_MINUTE, VERIFY_BURST = 30, 10  # a passenger checks a rider or two, not hundreds
 _BKK = timezone(timedelta(hours=7))  # times on pages are Thai local time
 CSS = """
 :root{color-scheme:light}
@@ -105,10 +112,14 @@ def rider_page(view: dict[str, Any], chat_url: str = "/") -> str:
     return "".join(parts)
 
 
-def setup(app: web.Application, settings) -> None:
-    """Add the skill's routes to the app; with demo data on, seed demo riders into an empty registry."""
+def setup(app: web.Application, settings, verify_limit: RateLimit | None = None) -> None:
+    """Add the skill's routes to the app; with demo data on, seed demo riders into an empty registry.
+
+    ``verify_limit`` replaces the public verify API's per-client limit (tests pass their own).
+    """
     factory = session_factory(settings.database_url)
     out_dir = settings.var_dir / "motortaxi"
+    limit = verify_limit or RateLimit(VERIFY_PER_MINUTE, VERIFY_BURST)
 
     def staff_denied(request: web.Request) -> web.Response | None:
         why = staff.refusal(settings.staff_token, request.headers.get("Authorization"))
@@ -117,12 +128,13 @@ def setup(app: web.Application, settings) -> None:
         return None if why is None else _error(401, "unauthorized")
 
     async def read_json(request: web.Request) -> Any:
-        raw = await request.content.read(MAX_BODY + 1)
-        if len(raw) > MAX_BODY:
-            raise ValueError("too_large")
+        try:
+            raw = await read_whole(request.content, MAX_BODY, request.content_length)
+        except BodyTooLarge:
+            raise ValueError("too_large") from None
         try:
             return json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+        except (ValueError, RecursionError):  # bad UTF-8 or JSON, huge ints, deep nesting
             raise ValueError("json") from None
 
     def run(fn, *args):
@@ -185,6 +197,15 @@ def setup(app: web.Application, settings) -> None:
         return _page(t["title"], "".join(body))
 
     async def verify_api(request: web.Request) -> web.Response:
+        who = client_key(request.remote, request.headers.get("X-Forwarded-For"),
+                         settings.trust_proxy)
+        wait = limit.retry_after(who)
+        if wait is not None:
+            seconds = max(1, math.ceil(wait))
+            response = _error(429, "rate_limited", seconds=seconds)
+            response.headers["Retry-After"] = str(seconds)
+            return response
+
         def work(session):
             found = service.lookup(session, request.query.get("code", ""))
             return found.outcome, (service.rider_view(session, found.rider) if found.rider else None)
@@ -243,7 +264,9 @@ def setup(app: web.Application, settings) -> None:
         try:
             return await read_json(request), None
         except ValueError as exc:
-            return None, _error(413 if str(exc) == "too_large" else 400, str(exc))
+            if str(exc) == "too_large":
+                return None, _error(413, "too_large", kb=MAX_BODY // 1024)
+            return None, _error(400, str(exc))
 
     async def revoke_api(request: web.Request) -> web.Response:
         return await rider_change(request, lambda session, rider: service.revoke(session, rider.code))

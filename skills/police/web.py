@@ -18,10 +18,15 @@ from aiohttp import web
 from bot import staff
 from bot.db import session_factory
 from bot.geo import InvalidCoordinates
+from bot.httpbody import BodyTooLarge, read_whole
 
 from . import warnings
 from .service import t, texts
 from .stations import default_index
+
+# A warning is at most 1,000 characters; 8 KB leaves room for the rest. The same limit as the
+# app's own API, so the app's Thai reason for 413 (which names it) is accurate.
+MAX_BODY = 8 * 1024
 
 
 def _json(body: dict[str, Any], status: int = 200) -> web.Response:
@@ -97,8 +102,14 @@ def setup(app: web.Application, settings) -> None:
         if denied is not None:
             return denied
         try:
-            data = await request.json()
-        except (ValueError, UnicodeDecodeError):
+            raw = await read_whole(request.content, MAX_BODY, request.content_length)
+        except BodyTooLarge:
+            # answered by the app's error middleware with its Thai reason for 413
+            raise web.HTTPRequestEntityTooLarge(
+                MAX_BODY, request.content_length or MAX_BODY + 1) from None
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except (ValueError, RecursionError):  # bad UTF-8 or JSON, huge ints, deep nesting
             return _error(400, "not_json")
         if not isinstance(data, dict):
             return _error(400, "not_json")

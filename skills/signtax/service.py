@@ -24,8 +24,14 @@ from .speech import say_baht, thai_date
 from .texts import text
 
 BANGKOK = timezone(timedelta(hours=7))  # Thailand keeps no daylight saving
-_TX = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
-_BILL = re.compile(r"^[A-Z0-9]{1,20}$")
+# fullmatch, not "$": "$" also matches before a trailing newline.
+_TX = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+_BILL = re.compile(r"[A-Z0-9]{1,20}")
+# No sign-tax bill comes near this; anything larger is a bank error (and would not fit the
+# database's integer columns as satang).
+MAX_AMOUNT = Decimal(1_000_000_000)
+# Payment dates outside these years are typos or fuzz; they would also overflow time zones.
+PAID_YEARS = (2000, 2200)
 
 
 class PaymentError(ValueError):
@@ -179,26 +185,43 @@ def parse_confirmation(body: Any) -> tuple[str, str, Decimal, datetime]:
     if not isinstance(body, dict):
         raise PaymentError(400, text("api_body_not_object"))
     tx, bill = body.get("transaction_id"), body.get("bill_number")
-    if not isinstance(tx, str) or not _TX.match(tx):
+    if not isinstance(tx, str) or not _TX.fullmatch(tx):
         raise PaymentError(400, text("api_bad_transaction"))
-    if not isinstance(bill, str) or not _BILL.match(bill):
+    if not isinstance(bill, str) or not _BILL.fullmatch(bill):
         raise PaymentError(400, text("api_bad_bill"))
-    raw = body.get("amount")
+    amount = _amount(body.get("amount"))
+    raw = body.get("paid_at")
+    try:
+        if not isinstance(raw, str) or len(raw) > 40:
+            raise ValueError(raw)
+        paid_at = datetime.fromisoformat(raw)
+        if paid_at.tzinfo is None:
+            paid_at = paid_at.replace(tzinfo=BANGKOK)
+        if not PAID_YEARS[0] <= paid_at.astimezone(BANGKOK).year <= PAID_YEARS[1]:
+            raise ValueError(raw)
+    except (ValueError, OverflowError):
+        raise PaymentError(400, text("api_bad_paid_at")) from None
+    return tx, bill, amount, paid_at
+
+
+def _amount(raw: Any) -> Decimal:
+    """A positive amount of baht with at most two decimals, up to ``MAX_AMOUNT``, or
+    PaymentError: a bool, NaN, infinity, a huge number or a long string is refused."""
     try:
         if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
             raise InvalidOperation
-        amount = Decimal(str(raw))
-        if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+        if isinstance(raw, int) and abs(raw) > MAX_AMOUNT:  # before str(): no 4,300-digit text
             raise InvalidOperation
-    except InvalidOperation:
+        written = str(raw).strip()
+        if len(written) > 32:
+            raise InvalidOperation
+        amount = Decimal(written)
+        if (not amount.is_finite() or amount <= 0 or amount > MAX_AMOUNT
+                or amount != amount.quantize(Decimal("0.01"))):
+            raise InvalidOperation
+    except (InvalidOperation, ValueError, OverflowError):
         raise PaymentError(400, text("api_bad_amount")) from None
-    try:
-        paid_at = datetime.fromisoformat(str(body.get("paid_at")))
-    except ValueError:
-        raise PaymentError(400, text("api_bad_paid_at")) from None
-    if paid_at.tzinfo is None:
-        paid_at = paid_at.replace(tzinfo=BANGKOK)
-    return tx, bill, amount, paid_at
+    return amount
 
 
 def record_confirmation(factory: sessionmaker[Session], body: Any, *,
@@ -223,8 +246,10 @@ def _record(factory, tx, bill_number, amount, paid_at, rules, receipt_url) -> tu
             return 200, {"status": "accepted", "receipt_number": done.receipt_number,
                          "duplicate": True}
         held = session.scalars(select(HeldPayment).where(HeldPayment.transaction_id == tx)).first()
-        if held is not None:
-            return 202, {"status": "held", "reason": held.reason, "duplicate": True}
+        if held is not None:  # answered as the first time it arrived, marked as a replay
+            return 202, {"status": "held", "reason": held.reason,
+                         "expected_amount": f"{baht(held.expected_satang):.2f}",
+                         "message": text("api_held_" + held.reason), "duplicate": True}
         a = session.scalars(select(Assessment).where(
             Assessment.bill_number == bill_number)).first()
         if a is None:
@@ -239,7 +264,7 @@ def _record(factory, tx, bill_number, amount, paid_at, rules, receipt_url) -> tu
                                     reason=reason))
             return 202, {"status": "held", "reason": reason,
                          "expected_amount": f"{due.total:.2f}", "message": text(
-                             "api_held_" + reason)}
+                             "api_held_" + reason), "duplicate": False}
         items = [{"label": text("receipt_item_tax", year=a.filing.tax_year + 543),
                   "amount": f"{baht(a.filing.tax_satang):.2f}"}]
         if a.filing.late_filing_satang:
@@ -304,23 +329,31 @@ def history(factory: sessionmaker[Session], sender_id: str) -> list[dict]:
 
 
 def enqueue_march_reminders(factory: sessionmaker[Session], today: date) -> int:
-    """Remind every business that filed last year to file again within March.
+    """Remind every business that filed last year, and has not filed this year, to file
+    within March.
 
     Safe to run any number of times (one reminder per business and year, by dedupe key);
-    outside March it does nothing. Returns how many reminders are queued.
+    outside March it does nothing. Returns how many reminders this run queued: a reminder
+    already queued by an earlier run is not counted again.
     """
     if today.month != 3:
         return 0
     count = 0
     with factory.begin() as session:
+        filed_now = select(Filing.business_id).where(Filing.tax_year == today.year)
         businesses = session.scalars(select(Business).join(Filing).where(
-            Filing.tax_year == today.year - 1).distinct()).all()
+            Filing.tax_year == today.year - 1, Business.id.not_in(filed_now))
+            .order_by(Business.id).distinct()).all()
+        deadline = tax.filing_deadline(today.year)
         for b in businesses:
-            deadline = tax.filing_deadline(today.year)
+            key = f"signtax:reminder:{b.id}:{today.year}"
+            if session.scalar(select(notify.Notification.id).where(
+                    notify.Notification.dedupe_key == key)) is not None:
+                continue
             notify.enqueue(session, b.sender_id, text(
                 "notify_march_reminder", business=b.name, district=b.district_th,
                 year=today.year + 543, deadline=thai_date(deadline)), kind="signtax.reminder",
                 buttons=[{"title": text("button_calculate"), "payload": "/signtax_calculate"}],
-                dedupe_key=f"signtax:reminder:{b.id}:{today.year}")
+                dedupe_key=key)
             count += 1
     return count

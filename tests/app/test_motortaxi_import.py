@@ -105,3 +105,21 @@ def test_a_changed_row_updates_the_rider_keeping_its_code(factory):
         report = importer.import_rows(session, [{**row, "status": "พักใช้"}])
         rider = session.scalars(select(Rider)).one()
     assert report.updated == 1 and rider.status == "suspended" and rider.code == code
+
+
+def test_codes_listed_in_the_file_are_reserved_before_random_codes_are_handed_out(factory):
+    # The generator's first random code is exactly the code a later row of the file lists:
+    # handing out random codes before reserving the file's codes would give it to row 2
+    # and refuse row 3 as "taken".
+    first_random = codes.new_code(random.Random(7))
+    rows = [{"licence_no": "SYN-R-00001", "first_name": "ทดสอบ", "last_name": "ไม่มีรหัส",
+             "plate": "3ขค 1"},
+            {"licence_no": "SYN-R-00002", "first_name": "ทดสอบ", "last_name": "มีรหัส",
+             "plate": "3ขค 2", "code": codes.format_code(first_random)}]
+    with factory.begin() as session:
+        report = importer.import_rows(session, rows, rng=random.Random(7))
+    assert report.rejected == [] and report.created == 2
+    with factory.begin() as session:
+        got = dict(session.execute(select(Rider.licence_no, Rider.code)).all())
+    assert got["SYN-R-00002"] == first_random  # the file's own code, as listed
+    assert got["SYN-R-00001"] != first_random and codes.parse(got["SYN-R-00001"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 from urllib.parse import urlsplit
 
@@ -17,6 +18,7 @@ from sqlalchemy import select
 
 from bot import notify
 from bot.db import session_factory, upgrade
+from bot.ratelimit import RateLimit
 from bot.settings import Settings
 from bot.web.app import errors_and_headers
 from skills.motortaxi import codes, demo, service, vest
@@ -145,6 +147,11 @@ async def test_reissuing_a_lost_vest_qr_invalidates_the_old_one(server, settings
             assert resp.status == 200 and rider.first_name in await resp.text()
 
 
+def _by_code(settings, code: str) -> Rider:
+    with session_factory(settings.database_url).begin() as session:
+        return session.scalars(select(Rider).where(Rider.code == code)).one()
+
+
 @pytest.mark.asyncio
 async def test_staff_apis_need_the_token(server, settings):
     rider = _rider(settings)
@@ -154,7 +161,7 @@ async def test_staff_apis_need_the_token(server, settings):
                                  headers=headers) as resp:
                 assert resp.status == 401
                 assert re.search("[ก-๙]", (await resp.json())["error"])
-    assert _rider(settings).status == "active"
+    assert _by_code(settings, rider.code).status == "active"  # this rider, not revoked
 
 
 @pytest.mark.asyncio
@@ -211,3 +218,96 @@ async def test_position_batches_are_validated_all_or_nothing(server, settings):
         async with http.get(server.make_url("/api/motortaxi/activity"), headers=auth) as resp:
             provinces = (await resp.json())["provinces"]
         assert sum(p["positions"] for p in provinces) == 1
+
+
+THAI = re.compile("[\u0e00-\u0e7f]")
+
+
+@pytest.mark.asyncio
+async def test_huge_or_non_numeric_coordinates_are_refused_with_a_thai_reason(server, settings):
+    rider = _rider(settings)
+    auth = {"Authorization": f"Bearer {STAFF}", "Content-Type": "application/json"}
+    url = server.make_url("/api/motortaxi/positions")
+    code = codes.format_code(rider.code)
+    when = "2026-11-26T10:00:00+07:00"
+    huge = "1" + "0" * 400  # 10**400 as a JSON integer: too big for a float
+    bodies = [
+        f'{{"positions": [{{"code": "{code}", "latitude": {huge}, "longitude": 100.5, '
+        f'"recorded_at": "{when}"}}]}}',
+        f'{{"positions": [{{"code": "{code}", "latitude": 13.7, "longitude": -{huge}, '
+        f'"recorded_at": "{when}"}}]}}',
+        f'{{"positions": [{{"code": "{code}", "latitude": 1e400, "longitude": 100.5, '
+        f'"recorded_at": "{when}"}}]}}',
+        f'{{"positions": [{{"code": "{code}", "latitude": true, "longitude": 100.5, '
+        f'"recorded_at": "{when}"}}]}}',
+        f'{{"positions": [{{"code": "{code}", "latitude": "13.7", "longitude": 100.5, '
+        f'"recorded_at": "{when}"}}]}}',
+    ]
+    async with aiohttp.ClientSession() as http:
+        for body in bodies:
+            async with http.post(url, data=body.encode(), headers=auth) as resp:
+                answer = await resp.json()
+            assert resp.status == 400, body[:60]
+            assert THAI.search(answer["error"])
+            assert answer["problems"][0]["reason"].startswith("latitude ต้องอยู่ระหว่าง")
+
+
+async def _verify(server, code, headers=None):
+    async with aiohttp.ClientSession() as http:
+        async with http.get(server.make_url("/api/motortaxi/verify"), params={"code": code},
+                            headers=headers or {}) as resp:
+            return resp.status, resp.headers, await resp.json()
+
+
+@pytest.mark.asyncio
+async def test_public_verify_api_valid_unknown_and_malformed_codes(server, settings):
+    rider = _rider(settings)
+    status, _, view = await _verify(server, codes.format_code(rider.code))
+    assert status == 200 and view["code"] == codes.format_code(rider.code)
+    assert view["first_name"] == rider.first_name and view["status"] == "active"
+    assert rider.last_name not in json.dumps(view, ensure_ascii=False)  # surname masked
+    assert "licence_no" not in view
+    unknown = codes.with_check("9999990")  # a well-formed code that no demo rider has
+    with session_factory(settings.database_url)() as session:
+        assert session.scalar(select(Rider.id).where(Rider.code == unknown)) is None
+    status, _, answer = await _verify(server, codes.format_code(unknown))
+    assert status == 404 and answer["error"] == "ไม่พบผู้ขับรหัสนี้"
+    typo = rider.code[:-1] + str((int(rider.code[-1]) + 1) % 10)  # wrong check digit
+    status, _, answer = await _verify(server, typo)
+    assert status == 400 and "ตัวเลขตรวจสอบ" in answer["error"]
+    for bad in ("", "12ab-5678", "1234", "๑" * 300):
+        status, _, answer = await _verify(server, bad)
+        assert status == 400 and "ตัวเลข 8 หลัก" in answer["error"], bad
+
+
+@pytest.mark.asyncio
+async def test_public_verify_api_is_rate_limited_per_client(settings):
+    app = web.Application(middlewares=[errors_and_headers])
+    # a burst of 3 and (practically) no refill: the 4th call in a row is over the limit
+    mt_web.setup(app, settings, verify_limit=RateLimit(per_minute=0.001, burst=3))
+    srv = TestServer(app, host="127.0.0.1")
+    await srv.start_server()
+    try:
+        code = codes.format_code(_rider(settings).code)
+        for _ in range(3):
+            assert (await _verify(srv, code))[0] == 200
+        status, headers, answer = await _verify(srv, code)
+        assert status == 429 and "บ่อยเกินไป" in answer["error"]
+        assert int(headers["Retry-After"]) >= 1
+        assert (await _verify(srv, "not-a-code"))[0] == 429  # any lookup counts
+    finally:
+        await srv.close()
+    # the app's default: 30 a minute, a burst of 10
+    assert (mt_web.VERIFY_PER_MINUTE, mt_web.VERIFY_BURST) == (30, 10)
+
+
+def test_another_citizens_case_number_finds_nothing(settings):
+    factory = session_factory(settings.database_url)
+    with factory.begin() as session:
+        mine = service.file_complaint(session, "web:owner0001", "harassment", "พูดจาไม่สุภาพ")
+        number = mine.case_number
+    with factory.begin() as session:
+        assert service.cases_for(session, "web:stranger01", number) == []
+        assert service.cases_for(session, "web:stranger01") == []
+        [found] = service.cases_for(session, "web:owner0001", number)
+        assert found.case_number == number and found.status == "received"

@@ -157,3 +157,29 @@ def test_district_from_text_and_from_a_point():
     assert [d.district_th for d in warnings.districts_in_text("แถวสยามพารากอน")] == ["ปทุมวัน"]
     assert warnings.district_at(18.7877, 98.9933).district_th == "เมืองเชียงใหม่"
     assert warnings.district_at(0, 0) is None
+
+
+@pytest.mark.asyncio
+async def test_unsubscribing_stops_warnings(tmp_path_factory):
+    settings = _settings(tmp_path_factory)
+    srv = await _start(settings)
+    try:
+        assert _subscribe(settings, "line:Ustay", "บางรัก") is True
+        assert _subscribe(settings, "line:Uleave", "บางรัก") is True
+        assert _subscribe(settings, "line:Uleave", "ปทุมวัน") is True
+        with session_factory(settings.database_url).begin() as s:
+            assert warnings.unsubscribe_all(s, "line:Uleave") == 2
+            assert warnings.subscriptions(s, "line:Uleave") == []
+            assert warnings.unsubscribe_all(s, "line:Uleave") == 0  # a repeat is harmless
+        for district, request_id in (("บางรัก", "unsub-1"), ("ปทุมวัน", "unsub-2")):
+            status, posted = await _call(srv, "POST", "/api/police/warnings", headers=AUTH,
+                                         json={"district": district, "text": TEXT,
+                                               "issued_by": "สน.บางรัก", "request_id": request_id})
+            assert status == 201
+        assert posted["notifications_queued"] == 0  # ปทุมวัน: its only subscriber left
+        with session_factory(settings.database_url)() as s:
+            assert notify.pending(s, "line:Uleave") == []
+            [kept] = notify.pending(s, "line:Ustay")
+        assert TEXT in kept.text and "เขตบางรัก" in kept.text
+    finally:
+        await srv.close()
