@@ -1,4 +1,4 @@
-"""Build the engine's model: merged domain, held-out NLU split, training (cached by hash).
+"""Build the engine's model: merged domain, held-out check, training (cached by hash).
 
 Runs in the engine runtime (Python 3.10, Rasa 3.6)::
 
@@ -6,8 +6,11 @@ Runs in the engine runtime (Python 3.10, Rasa 3.6)::
 
 The model is named after a hash of everything that shapes it (config, domain, training
 data, the Thai NLU code and gazetteer, engine requirements), so an unchanged project never
-trains twice and a changed one never uses a stale model. A fixed, stratified fraction of
-the NLU examples is held out and never trained on; tests score the model on it.
+trains twice and a changed one never uses a stale model. The model trains on everything
+under ``nlu_data/``; the held-out set is ``tests/engine/heldout/*.yml``, written separately
+and never trained on. The build fails when a held-out line equals a training line after
+normalisation (``bot.text.normalize``, lower case, spaces collapsed). The held-out set is
+not a model input: editing it re-checks it but never retrains.
 Writes ``var/build/<config>.json`` describing the result for the run and test commands.
 """
 
@@ -23,9 +26,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TRAIN_FRACTION = 0.8
-SPLIT_SEED = 42
-# Everything whose change must produce a new model.
+HELDOUT_DIR = ROOT / "tests" / "engine" / "heldout"
+# Everything whose change must produce a new model. The held-out directory is deliberately
+# absent: the model does not depend on it, so editing it must not retrain.
 INPUTS = ("domain.yml", "nlu_data", "bot/nlu", "bot/text.py", "bot/gazetteer.py",
           "bot/emergency.py", "bot/hotlines.py", "bot/data/emergency.yml", "bot/data/hotlines.yml",
           "geodata/gazetteer.csv", "requirements/engine.txt", "bot/build.py")
@@ -44,7 +47,6 @@ def _files(paths: list[Path]) -> list[Path]:
 def fingerprint(config: Path) -> str:
     """Hash of the config and every input that shapes the model."""
     h = hashlib.sha256()
-    h.update(f"split={TRAIN_FRACTION},{SPLIT_SEED}".encode())
     for f in _files([config] + [ROOT / p for p in INPUTS]):
         h.update(str(f.relative_to(ROOT) if f.is_relative_to(ROOT) else f).encode())
         h.update(f.read_bytes())
@@ -69,8 +71,38 @@ def emergency_call_responses() -> dict:
     return {"responses": {"utter_emergency_call": variants}}
 
 
+def line_key(text: str) -> str:
+    """The form two example lines are compared in: normalised, lower case, spaces collapsed."""
+    from bot.text import normalize
+
+    return " ".join(normalize(text).lower().split())
+
+
+def heldout_files(heldout_dir: Path = HELDOUT_DIR) -> list[Path]:
+    """Every held-out file (``<skill>.yml``, ``core*.yml``…), sorted."""
+    return sorted(heldout_dir.glob("*.yml"))
+
+
+def shared_lines(train_files: list[Path], heldout: list[Path]) -> list[str]:
+    """Held-out lines that also occur in training (after ``line_key``), as readable reports."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    seen: dict[str, str] = {}
+    for f in train_files:
+        for ex in load_data(str(f)).intent_examples:
+            seen.setdefault(line_key(ex.get("text")), f"{Path(f).relative_to(ROOT)}")
+    clashes = []
+    for f in heldout:
+        for ex in load_data(str(f)).intent_examples:
+            where = seen.get(line_key(ex.get("text")))
+            if where:
+                clashes.append(f"{Path(f).relative_to(ROOT)}: {ex.get('text')!r} "
+                               f"({ex.get('intent')}) is also in {where}")
+    return clashes
+
+
 def prepare(config: Path, build_dir: Path) -> dict:
-    """Write the merged domain and the train/held-out split; return their paths."""
+    """Write the merged domain and training data, check the held-out set; return paths."""
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
     from rasa.shared.data import get_data_files, is_nlu_file
@@ -86,15 +118,23 @@ def prepare(config: Path, build_dir: Path) -> dict:
     data_dir = str(ROOT / "nlu_data")
     nlu_files = sorted(get_data_files([data_dir], is_nlu_file))
     story_files = sorted(get_data_files([data_dir], YAMLStoryReader.is_stories_file))
-    data = TrainingData().merge(*[load_data(f) for f in nlu_files])
-    train, heldout = data.train_test_split(TRAIN_FRACTION, random_seed=SPLIT_SEED)
+    train = TrainingData().merge(*[load_data(f) for f in nlu_files])
+    held = heldout_files()
+    clashes = shared_lines([Path(f) for f in nlu_files], held)
+    if clashes:
+        raise SystemExit("held-out lines also in the training data (a held-out line must be "
+                         "new, never trained on; change or remove it):\n  "
+                         + "\n  ".join(clashes))
+    heldout = TrainingData().merge(*[load_data(str(f)) for f in held])
     train_path, heldout_path = build_dir / "nlu_train.yml", build_dir / "nlu_heldout.yml"
     train_path.write_text(train.nlu_as_yaml(), encoding="utf-8")
+    # A merged copy for `--show nlu_heldout`; rewritten on every build, model or not.
     heldout_path.write_text(heldout.nlu_as_yaml(), encoding="utf-8")
     return {
         "domain": str(domain_path),
         "nlu_train": str(train_path),
         "nlu_heldout": str(heldout_path),
+        "heldout_files": [str(f) for f in held],
         "stories": story_files,
         "training_files": [str(train_path)] + story_files,
         "examples": {"train": len(train.nlu_examples), "heldout": len(heldout.nlu_examples)},

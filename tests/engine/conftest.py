@@ -21,7 +21,7 @@ REPORT: list[str] = []
 def pytest_terminal_summary(terminalreporter):
     """Print the NLU scores collected by the tests, whatever the verbosity."""
     if REPORT:
-        terminalreporter.section("NLU evaluation on the held-out split")
+        terminalreporter.section("NLU evaluation on the held-out set (tests/engine/heldout)")
         for line in REPORT:
             terminalreporter.write_line(line)
 
