@@ -72,8 +72,10 @@ def layers() -> AdminLayers:
             for props, geom in features:
                 props = dict(props)
                 props["ADM2_TH"] = fixed.get(props.get("ADM2_PCODE"), props.get("ADM2_TH"))
+                # English names are kept for typed transliterations ("Lat Phrao").
                 yield {k: props.get(k) for k in ("ADM1_TH", "ADM2_TH", "ADM2_PCODE", "ADM3_TH",
-                                                  "ADM3_PCODE", code_field)}, geom
+                                                  "ADM3_PCODE", "ADM1_EN", "ADM2_EN", "ADM3_EN",
+                                                  code_field)}, geom
 
         districts = PolygonLayer(tidy(read_geojson(_sources_dir / DISTRICTS_FILE), "ADM2_PCODE"),
                                  key="ADM2_PCODE")

@@ -37,7 +37,9 @@ OFFICIAL_LAYER = GEODATA / "police_official.geojson"
 SCHEMA = ("station_id", "name_th", "name_en", "division", "phone", "phone_verified",
           "province_th", "district_th", "area_th", "lat", "lon", "approximate", "source")
 PROVINCIAL_SOURCE = ("HDX COD-AB อำเภอ boundary; one สภ. per อำเภอ named after the district. "
-                     "Approximate: several districts have more than one station.")
+                     "Approximate: several districts have more than one station. No phone: "
+                     "no public, licensed list of สภ. phones was found (searched 2026-12-02); "
+                     "answers point to the police call centre 1599.")
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,9 @@ def provincial_features() -> list[tuple[dict[str, Any], Any]]:
         point = geom.representative_point()
         name = props["ADM2_TH"]
         out.append(({
-            "station_id": f"PS-{props['ADM2_PCODE']}", "name_th": f"สภ.{name}", "name_en": "",
+            "station_id": f"PS-{props['ADM2_PCODE']}", "name_th": f"สภ.{name}",
+            "name_en": (f"{props['ADM2_EN']} Police Station, {props['ADM1_EN']}"
+                        if props.get("ADM2_EN") and props.get("ADM1_EN") else ""),
             "division": f"ตำรวจภูธรจังหวัด{props['ADM1_TH']}", "phone": "", "phone_verified": "",
             "province_th": props["ADM1_TH"], "district_th": name,
             "area_th": f"อำเภอ{name} จังหวัด{props['ADM1_TH']}", "lat": round(point.y, 5),

@@ -5,20 +5,28 @@ from __future__ import annotations
 import json
 import re
 
+from bot.text import BUBBLE_MAX, visible_length
 from skills.police import service
 from skills.police.knowledge import KnowledgeBase
 
 
+def bubbles(message):
+    return [message["text"], *message.get("more", [])]
+
+
 def test_station_answer_has_everything_a_caller_needs():
-    text = service.station_message(13.7314, 100.5414)["text"]  # Lumphini Park
-    assert "สน.ลุมพินี" in text and "บก.น.5" in text
-    assert "02-255-5994" in text and "ศูนย์ สอง, สอง ห้า ห้า, ห้า เก้า เก้า สี่" in text
-    assert "ยังไม่ได้ยืนยัน" in text  # the CSV marks this phone single-source
+    message = service.station_message(13.7314, 100.5414)  # Lumphini Park
+    first, text = message["text"], service.all_text(message)
+    # the first bubble alone is enough to act on: the station, its phone, 191
+    assert "สน.ลุมพินี" in first and "บก.น.5" in first and "02-255-5994" in first
+    assert "ยังไม่ได้ยืนยัน" in first  # the CSV marks this phone single-source
+    assert "ในเหตุฉุกเฉินโทร 191" in first
     assert "พื้นที่โดยประมาณ" in text and "แขวงลุมพินี" in text
     assert re.search(r"ประมาณ \d+\.\d กิโลเมตร", text)
-    assert "https://www.openstreetmap.org/search?query=สถานีตำรวจนครบาลลุมพินี" in text
-    assert "ในเหตุฉุกเฉินโทร 191" in text
+    assert ("https://www.openstreetmap.org/search?query=Lumphini+Metropolitan+Police+Station"
+            in text)
     assert "เป็นการประมาณ" in text
+    assert all(visible_length(b) <= BUBBLE_MAX for b in bubbles(message))
 
 
 def test_station_answer_offers_numbered_next_steps_with_payloads():
@@ -26,12 +34,12 @@ def test_station_answer_offers_numbered_next_steps_with_payloads():
     assert [b["payload"] for b in message["buttons"]] == ["/police_nearest_stations",
                                                          "/police_warning_subscribe"]
     for i, b in enumerate(message["buttons"], start=1):
-        assert f"{i}. {b['title']}" in message["text"]
+        assert f"{i}. {b['title']}" in bubbles(message)[-1]  # the list is where the buttons go
     assert message["custom"]["tel"] == "tel:+6622555994"
 
 
 def test_station_without_a_phone_points_to_1599():
-    text = service.station_message(18.7877, 98.9933)["text"]  # Chiang Mai: no phone data
+    text = service.all_text(service.station_message(18.7877, 98.9933))  # Chiang Mai: no phone
     assert "สภ.เมืองเชียงใหม่" in text and "1599" in text and "191" in text
 
 
@@ -61,8 +69,8 @@ def test_ambiguous_place_gets_a_numbered_choice_that_carries_the_point():
 
 
 def test_nearest_three_stations_are_listed_by_distance():
-    text = service.nearest_message(13.7314, 100.5414)["text"]
-    items = re.findall(r"^\d\. (\S+) .* ประมาณ ([\d.]+) กิโลเมตร", text, flags=re.M)
+    text = service.all_text(service.nearest_message(13.7314, 100.5414))
+    items = re.findall(r"^\d\. (\S+) ([\d.]+) กม\.", text, flags=re.M)
     assert len(items) == 3
     distances = [float(d) for _, d in items]
     assert distances == sorted(distances)
@@ -89,13 +97,15 @@ def test_unknown_station_is_said_honestly():
 
 
 def test_scam_question_is_answered_with_its_source():
-    text = service.legal_message("มีคนโทรมาอ้างว่าเป็นตำรวจ ให้โอนเงินไปตรวจสอบบัญชี")["text"]
+    message = service.legal_message("มีคนโทรมาอ้างว่าเป็นตำรวจ ให้โอนเงินไปตรวจสอบบัญชี")
+    text = service.all_text(message)
     assert "แก๊งคอลเซ็นเตอร์" in text and "1441" in text
-    assert "ที่มา:" in text and "ตรวจสอบข้อมูลเมื่อ 2026-" in text
+    assert "ที่มา:" in text and "ตรวจสอบเมื่อ 2026-" in text
+    assert all(visible_length(b) <= BUBBLE_MAX for b in bubbles(message))
 
 
 def test_online_fraud_points_to_online_reporting():
-    text = service.legal_message("โดนโกงซื้อของในเฟซบุ๊ก โอนเงินไปแล้ว")["text"]
+    text = service.all_text(service.legal_message("โดนโกงซื้อของในเฟซบุ๊ก โอนเงินไปแล้ว"))
     assert "thaipoliceonline.go.th" in text
 
 
@@ -114,10 +124,11 @@ def test_every_knowledge_entry_has_source_and_date_and_finds_itself():
 
 
 def test_phone_question_about_a_hotline_gets_the_hotline_entry():
-    text = service.phone_for_text("เบอร์ตำรวจท่องเที่ยว")["text"]
+    text = service.all_text(service.phone_for_text("เบอร์ตำรวจท่องเที่ยว"))
     assert "1155" in text and "ที่มา:" in text
 
 
 def test_a_province_alone_says_it_has_many_stations():
-    text = service.station_for_text("อยู่เชียงใหม่ แจ้งความที่ไหน")["text"]
-    assert text.startswith("เชียงใหม่มีสถานีตำรวจหลายแห่ง") and "สภ.เมืองเชียงใหม่" in text
+    message = service.station_for_text("อยู่เชียงใหม่ แจ้งความที่ไหน")
+    assert "สภ.เมืองเชียงใหม่" in message["text"]
+    assert "เชียงใหม่มีสถานีตำรวจหลายแห่ง" in service.all_text(message)
