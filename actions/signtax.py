@@ -16,12 +16,12 @@ from typing import Any
 from rasa_sdk.events import FollowupAction, SlotSet
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.base import SafeAction, settings
+from actions.base import SafeAction, settings, voice
 from actions.core import parse_coordinates
 from bot import registry
 from bot.db import session_factory
 from skills.signtax import dialogue, districts, links, service
-from skills.signtax.speech import say_baht, thai_date
+from skills.signtax.speech import figure, say_baht, thai_date
 from skills.signtax.texts import text
 
 log = logging.getLogger(__name__)
@@ -74,10 +74,18 @@ class ValidateSigntaxForm(SafeAction):
         other = registry.skill_for_intent(name)
         leaving = confidence >= LEAVE_CONFIDENCE and (
             name in ALWAYS_FIRST or (other is not None and other.id != "signtax"))
+        state = tracker.get_slot("signtax_state") or {}
         if _returning(tracker):
-            # Back after the core or another skill answered this message: a different service
-            # or danger ends the calculation quietly; small talk returns to the question.
-            return [SlotSet("signtax_done", dialogue.PAUSED)] if leaving else []
+            # Back after the core or another skill answered this message: the form's question
+            # follows with its data kept. Danger, or a second message in a row for another
+            # service, pauses the calculation (the data stays for "ภาษีป้าย" later).
+            side_turns = int(state.get("side_turns") or 0) + (1 if leaving else 0)
+            if leaving and (name in ALWAYS_FIRST or side_turns > 1):
+                return [SlotSet("signtax_done", dialogue.PAUSED),
+                        SlotSet("signtax_state", {**state, "paused": True, "side_turns": 0})]
+            if state.get("signs"):
+                dispatcher.utter_message(text=text("resume", n=len(state["signs"])))
+            return [SlotSet("signtax_state", {**state, "side_turns": side_turns})] if state else []
         if name in ALWAYS_FIRST and confidence >= LEAVE_CONFIDENCE:
             return []  # reject: danger now or a person asked for is never held up by the form
         if not turn.understood and (leaving or (
@@ -85,6 +93,8 @@ class ValidateSigntaxForm(SafeAction):
             return []  # reject: the core or the other skill answers this message
         for m in turn.messages:
             _send(dispatcher, m)
+        if turn.understood:
+            turn.state["side_turns"] = 0
         events = [SlotSet("signtax_state", turn.state)]
         if turn.done:
             events.append(SlotSet("signtax_done", turn.done))
@@ -104,12 +114,17 @@ class ActionAskSigntaxDone(SafeAction):
 
 
 class ActionSigntaxStart(SafeAction):
-    """Entry: a fresh calculation (the form then reads the first message itself)."""
+    """Entry: a fresh calculation, or the paused one when the message brings no new sign and
+    does not ask for a new one (the form then reads the first message itself)."""
 
     def name(self) -> str:
         return "action_signtax_start"
 
     async def act(self, dispatcher, tracker, domain):
+        state = tracker.get_slot("signtax_state") or {}
+        raw = (tracker.latest_message or {}).get("text") or ""
+        if state.get("paused") and state.get("signs") and not dialogue.starts_afresh(raw):
+            return [ACTIVE, SlotSet("signtax_done", None)]
         return [ACTIVE, SlotSet("signtax_state", None), SlotSet("signtax_done", None)]
 
 
@@ -123,17 +138,24 @@ class ActionSigntaxLocation(SafeAction):
         return [ACTIVE, SlotSet("signtax_done", None), FollowupAction("signtax_form")]
 
 
-def _bill_messages(bill: service.Bill, cfg) -> list[dict[str, Any]]:
-    late = (text("bill_late_line", amount=say_baht(bill.late_filing)) if bill.late_filing
+def _baht(spoken: bool):
+    """Amounts in figures; also in words when the user asked for the spoken form."""
+    return say_baht if spoken else (lambda amount: f"{figure(amount)} บาท")
+
+
+def _bill_messages(bill: service.Bill, cfg, spoken: bool = False) -> list[dict[str, Any]]:
+    baht = _baht(spoken)
+    late = (text("bill_late_line", amount=baht(bill.late_filing)) if bill.late_filing
             else "")
     head = ([text("bill_existing")] if bill.existing else []) + [
         text("bill_header", bill_number=bill.bill_number),
         text("bill_lines", business=bill.business_name, district=bill.district_th,
-             year=bill.tax_year + 543, tax=say_baht(bill.tax), late_line=late,
-             amount=say_baht(bill.amount), due=thai_date(bill.due_on),
+             year=bill.tax_year + 543, tax=baht(bill.tax), late_line=late,
+             amount=baht(bill.amount), due=thai_date(bill.due_on),
              ref1=bill.bill_number, ref2=bill.ref2)]
     page = links.bill_url(cfg.public_base_url, cfg.secret_key, bill.bill_number)
-    messages = [{"text": "\n".join(head)}]
+    # the bill in phone-sized bubbles, split between lines
+    messages = dialogue.pack([[line for part in head for line in part.split("\n")]])
     if cfg.promptpay_biller_id:
         messages.append({"text": text("bill_qr", link=page), "image": links.bill_qr_url(
             cfg.public_base_url, cfg.secret_key, bill.bill_number), "alt": text(
@@ -151,14 +173,16 @@ def _file(cfg, sender: str, state: dict[str, Any]) -> service.Bill:
         signs=[dialogue.to_sign(s) for s in state["signs"]], today=service.today_in_bangkok())
 
 
-def _history_lines(cfg, rows: list[dict], receipts_only: bool) -> list[str]:
+def _history_lines(cfg, rows: list[dict], receipts_only: bool,
+                   spoken: bool = False) -> list[str]:
+    say = _baht(spoken)
     if receipts_only:
         lines = []
         for r in rows:
             if r["receipt_number"]:
                 lines.append(text("receipt_line", receipt_number=r["receipt_number"],
                                   date=thai_date(r["paid_on"]), bill_number=r["bill_number"],
-                                  amount=say_baht(r["amount"]), link=links.receipt_url(
+                                  amount=say(r["amount"]), link=links.receipt_url(
                                       cfg.public_base_url, cfg.secret_key, r["receipt_number"])))
         return lines or [text("receipts_none")]
     if not rows:
@@ -171,7 +195,7 @@ def _history_lines(cfg, rows: list[dict], receipts_only: bool) -> list[str]:
         lines.append(text("history_line", n=n, year=r["tax_year"] + 543,
                           business=r["business_name"], district=r["district_th"],
                           signs=r["signs"], filed=thai_date(r["filed_on"]),
-                          bill_number=r["bill_number"] or "-", amount=say_baht(r["amount"]),
+                          bill_number=r["bill_number"] or "-", amount=say(r["amount"]),
                           status=status))
     return lines
 
@@ -187,6 +211,8 @@ class ActionSigntaxFinish(SafeAction):
         state = tracker.get_slot("signtax_state") or {}
         cfg = settings()
         reset = [SlotSet("signtax_done", None), SlotSet("signtax_state", None)]
+        if done == dialogue.PAUSED:  # keep the signs for when the citizen comes back
+            return [SlotSet("signtax_done", None)]
         if done == dialogue.BILL:
             try:
                 bill = await asyncio.to_thread(_file, cfg, tracker.sender_id, state)
@@ -195,15 +221,17 @@ class ActionSigntaxFinish(SafeAction):
                 log.error("signtax filing failed: %s", type(exc).__name__)
                 dispatcher.utter_message(text=text("bill_failed"))
                 return reset
-            for m in _bill_messages(bill, cfg):
+            for m in _bill_messages(bill, cfg, spoken=voice(tracker)):
                 dispatcher.utter_message(text=m["text"], image=m.get("image"),
                                          json_message={"alt": m["alt"]} if m.get("alt")
                                          else None)
         elif done in (dialogue.RECEIPTS, dialogue.HISTORY):
             rows = await asyncio.to_thread(service.history, session_factory(cfg.database_url),
                                            tracker.sender_id)
-            dispatcher.utter_message(text="\n".join(
-                _history_lines(cfg, rows, receipts_only=done == dialogue.RECEIPTS)))
+            for m in dialogue.pack([[line for part in _history_lines(
+                    cfg, rows, receipts_only=done == dialogue.RECEIPTS, spoken=voice(tracker))
+                    for line in part.split("\n")]]):
+                dispatcher.utter_message(text=m["text"])
         elif done in (dialogue.FINISHED, dialogue.CANCELLED):
             dispatcher.utter_message(text=text(done))
         return reset

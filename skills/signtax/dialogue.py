@@ -1,25 +1,31 @@
 """The signtax conversation as a pure state machine: one user message in, replies out.
 
 The action layer keeps ``state`` in a slot and calls ``step`` with the raw text of every
-message while the skill is active. The bot asks only for what is missing, in this order:
-each sign's size, type (numbered choices in plain words) and moving/fixed, then the district;
-then it shows the tax per sign with the working and offers to file and issue a bill::
+message while the skill is active. The bot asks only for what the answer needs: each sign's
+size, type (numbered choices in plain words) and moving/fixed; then it shows the tax with the
+working at once and offers to file and issue a bill. The district is asked only for filing (a
+district the citizen names earlier is kept)::
 
     >>> t = step(None, "ป้ายไทยปนอังกฤษ กว้าง 1.5 เมตร ยาว 3 เมตร", today=date(2026, 3, 2))
     >>> t.state["pending"], t.prompt["text"].splitlines()[0]
     ('moving', 'ป้ายที่ 1 เป็นป้ายแบบไหน พิมพ์หมายเลข')
+
+Side questions ("ต้องจ่ายที่ไหน") are answered where the form is, and its question follows.
 """
 
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from bot.text import BUBBLE_MAX, visible_length
+
 from . import districts, tax
-from .parse import Mention, exemptions, parse
+from .parse import CM_PER, Mention, exemptions, guess_unit, parse
 from .speech import figure, say_baht, thai_date
 from .texts import text
 
@@ -31,7 +37,8 @@ MAX_SIDE_CM = 20000  # 200 m: anything longer is a typing mistake
 
 def new_state() -> dict[str, Any]:
     return {"signs": [], "district": None, "outside": None, "pending": None, "current": None,
-            "choices": [], "prompt": None, "business": None}
+            "choices": [], "prompt": None, "business": None, "filing": False, "shown": None,
+            "side_turns": 0, "paused": False}
 
 
 @dataclass
@@ -77,13 +84,28 @@ def _blank() -> dict[str, Any]:
             "installed": None, "assumed_unit": None}
 
 
-def _target(st: dict[str, Any], text_: str) -> int | None:
-    """The sign a change is about: "ป้ายที่ 2 …" names it; else the one asked about, else last."""
-    import re
+_ORDINALS = {"แรก": 1, "หนึ่ง": 1, "1": 1, "สอง": 2, "2": 2, "สาม": 3, "3": 3, "สี่": 4,
+             "4": 4, "ห้า": 5, "5": 5}
 
-    m = re.search(r"ป้ายที่\s*(\d{1,2})", text_)
-    if m and 1 <= int(m.group(1)) <= len(st["signs"]):
-        return int(m.group(1)) - 1
+
+def _named(st: dict[str, Any], text_: str) -> int | None:
+    """The sign the message names: "ป้ายที่ 2", "อันที่สอง", "ป้ายแรก", "อันสุดท้าย"."""
+    t = re.sub(r"\s+", "", text_)
+    if re.search(r"(?:ป้าย|อัน)(?:ที่)?สุดท้าย", t) and st["signs"]:
+        return len(st["signs"]) - 1
+    m = re.search(r"(?:ป้าย|อัน)(?:ที่(\d{1,2}|หนึ่ง|สอง|สาม|สี่|ห้า)|(แรก))", t)
+    if not m:
+        return None
+    word = m.group(1) or m.group(2)
+    n = int(word) if word.isdigit() else _ORDINALS[word]
+    return n - 1 if 1 <= n <= len(st["signs"]) else None
+
+
+def _target(st: dict[str, Any], text_: str) -> int | None:
+    """The sign a change is about: the one named; else the one asked about, else the last."""
+    named = _named(st, text_)
+    if named is not None:
+        return named
     if st["current"] is not None and st["current"] < len(st["signs"]):
         return st["current"]
     return len(st["signs"]) - 1 if st["signs"] else None
@@ -92,9 +114,15 @@ def _target(st: dict[str, Any], text_: str) -> int | None:
 def step(state: dict[str, Any] | None, message: str, *, today: date,
          location: districts.Located | None = None) -> Turn:
     """Advance the conversation by one user message (or one shared location)."""
-    st = copy.deepcopy(state) if state else new_state()
+    st = {**new_state(), **copy.deepcopy(state)} if state else new_state()
     turn = Turn(state=st)
+    if st["paused"] and st["signs"]:  # back after another service: say what is kept
+        turn.messages.append(_msg("resume", n=len(st["signs"])))
+    st["paused"] = False
     parsed = parse(message, today) if location is None else None
+    if parsed is not None and parsed.number is not None and st["pending"] == "size":
+        unit = guess_unit(parsed.number)  # a bare "80" after "how big": one side
+        parsed.lone, parsed.number, parsed.assumed = [parsed.number * CM_PER[unit]], None, unit
     if location is not None:
         _set_location(st, turn, location)
     elif parsed.cancel:
@@ -117,22 +145,51 @@ def step(state: dict[str, Any] | None, message: str, *, today: date,
             turn.done = RECEIPTS if parsed.wants_receipt else HISTORY
             return turn
         understood = _apply_mentions(st, turn, parsed, message)
-        found = districts.match_text(message, fuzzy=st["pending"] in ("district",
-                                                                      "district_pick"))
+        expected = st["pending"] in ("district", "district_pick")
+        found = districts.match_text(message, fuzzy=expected)
         if found.khet and (len(found.khet) == 1 or not parsed.mentions):
             understood = True
             _set_district(st, turn, found.khet)
         elif found.outside:
             understood = True
             st["outside"] = found.outside
+        if parsed.side:
+            understood = True
+            turn.messages.append(side_answer(parsed.side, st, today))
+            if st["signs"] or st["pending"]:
+                turn.messages.append(_msg("resume", n=len(st["signs"])) if st["signs"]
+                                     else _msg("resume_empty"))
         if not understood:
             turn.understood = False
-            if st["pending"] in ("district", "district_pick"):
+            if expected:
                 turn.messages.append(_msg("district_not_found"))
             elif st["pending"] is not None:
                 turn.messages.append(_msg("not_understood"))
     _advance(st, turn, today)
     return turn
+
+
+def starts_afresh(message: str) -> bool:
+    """True when a message asks for a new calculation or describes a sign with its size."""
+    parsed = parse(message)
+    return "ใหม่" in message or any(m.has_size for m in parsed.mentions) or len(parsed.lone) > 1
+
+
+def side_answer(key: str, st: dict[str, Any], today: date) -> dict[str, Any]:
+    """The answer to a side question asked inside the form, filled from the rules."""
+    rules = tax.load_rules()
+    sch = rules.schedule_for(today.year)
+    r = sch.rates
+    district = (text("side_district_named", district=st["district"]["name_th"])
+                if st.get("district") else text("side_district_unknown"))
+    return _msg(f"side_{key}", district=district, minimum=sch.minimum_per_sign,
+                r1f=r["1"]["fixed"], r1m=r["1"]["moving"], r2f=r["2"]["fixed"],
+                r2m=r["2"]["moving"], r3f=r["3"]["fixed"], r3m=r["3"]["moving"],
+                days=rules.deadlines["new_sign_filing_days"],
+                pay_days=rules.deadlines["payment_days"],
+                late=rules.surcharges["late_filing_percent"],
+                late_own=rules.surcharges["late_filing_voluntary_percent"],
+                per_month=rules.surcharges["late_payment_percent_per_month"])
 
 
 def _choice_count(st: dict[str, Any]) -> int:
@@ -152,7 +209,11 @@ def _choose(st: dict[str, Any], turn: Turn, n: int) -> bool:
         _set_district(st, turn, [districts.District(c["code"], c["name_th"])])
     elif pending == "offer":
         if n == 1:
-            st["pending"], st["prompt"] = "business", _msg("ask_business")
+            st["filing"] = True
+            if st["district"] is None:  # filing is where the district is needed
+                st["pending"], st["prompt"] = "district", _msg("ask_district_to_file")
+            else:
+                st["pending"], st["prompt"] = "business", _msg("ask_business")
         elif n == 2:
             st["pending"], st["prompt"] = "more", _msg("ask_more_signs")
         else:
@@ -163,6 +224,8 @@ def _choose(st: dict[str, Any], turn: Turn, n: int) -> bool:
 
 def _apply_mentions(st: dict[str, Any], turn: Turn, parsed, message: str) -> bool:
     changed = False
+    named = _named(st, message)
+    before = len(st["signs"])
     for m in parsed.mentions:
         bad = [v for v in (m.width_cm, m.length_cm) if v is not None and not 0 < v <= MAX_SIDE_CM]
         if bad:
@@ -178,15 +241,53 @@ def _apply_mentions(st: dict[str, Any], turn: Turn, parsed, message: str) -> boo
                 break
             st["signs"].append(_blank())
             _apply(st["signs"][-1], m)
-            if len(parsed.mentions) > 1 or len(st["signs"]) > 1:
-                turn.messages.append(_msg("added", n=len(st["signs"])))
             st["current"] = None
         else:
             _apply(st["signs"][target], m)
-            if parsed.correction:
+            if parsed.correction or named is not None:
                 turn.messages.append(_msg("corrected", n=target + 1))
         changed = True
+    if parsed.lone:
+        changed = _apply_lone(st, turn, parsed, message) or changed
+    added = list(range(before + 1, len(st["signs"]) + 1))
+    if len(added) > 1 or (added and before):  # one line for all signs read from this message
+        turn.messages.insert(0, _msg("added", n=", ".join(map(str, added))))
     return changed
+
+
+def _apply_lone(st: dict[str, Any], turn: Turn, parsed, message: str) -> bool:
+    """Sizes without a side: "ไม่ใช่ 3 เมตร เป็น 5 เมตร" replaces the side that was 3 m; after
+    "how big" they fill the missing sides; two of them alone are a new sign."""
+    lone = [v for v in parsed.lone if 0 < v <= MAX_SIDE_CM]
+    if not lone:
+        turn.messages.append(_msg("size_out_of_range", value=figure(Decimal(str(parsed.lone[0])))))
+        return True
+    target = _target(st, message)
+    if parsed.correction and len(lone) >= 2:
+        old, new = lone[0], lone[-1]
+        order = ([target] if target is not None else []) + list(range(len(st["signs"]) - 1,
+                                                                      -1, -1))
+        for i in order:
+            sign = st["signs"][i]
+            side = "w" if sign["w"] == old else "l" if sign["l"] == old else None
+            if side:
+                sign[side], sign["assumed_unit"] = new, None
+                turn.messages.append(_msg("corrected", n=i + 1))
+                return True
+        return False
+    if target is not None and (st["signs"][target]["w"] is None
+                               or st["signs"][target]["l"] is None):
+        sign = st["signs"][target]
+        for value in lone[:2]:
+            side = "w" if sign["w"] is None else "l" if sign["l"] is None else None
+            if side:
+                sign[side] = value
+        sign["assumed_unit"] = getattr(parsed, "assumed", None)
+        return True
+    if len(lone) == 2 and not parsed.correction and len(st["signs"]) < MAX_SIGNS:
+        st["signs"].append({**_blank(), "w": lone[0], "l": lone[1]})
+        return True
+    return False
 
 
 def _set_district(st: dict[str, Any], turn: Turn, found: list[districts.District]) -> None:
@@ -206,9 +307,14 @@ def _set_location(st: dict[str, Any], turn: Turn, where: districts.Located) -> N
         st["outside"] = where.province_th or text("location_outside_unknown")
 
 
+def _signature(st: dict[str, Any]) -> str:
+    return repr([(x["w"], x["l"], x["type"], x["moving"], x["exemption"], x["installed"])
+                 for x in st["signs"]])
+
+
 def _advance(st: dict[str, Any], turn: Turn, today: date) -> None:
-    """Ask the next missing thing, or show the result."""
-    if turn.prompt is not None and st["pending"] in ("business", "more"):
+    """Ask the next missing thing, or show the result (the district only for filing)."""
+    if turn.prompt is not None and st["pending"] in ("business", "more", "district"):
         return
     question = _next_question(st, turn)
     if question is not None and not st["outside"]:
@@ -217,17 +323,35 @@ def _advance(st: dict[str, Any], turn: Turn, today: date) -> None:
     if st["outside"]:
         turn.messages.append(_msg("outside_bangkok", province=st["outside"]))
         if question is None and st["signs"]:
-            turn.messages.append(result_message(st, today, outside=True))
+            turn.messages += result_messages(st, today, outside=True)
             turn.messages.append(_msg("outside_estimate"))
         turn.done = OUTSIDE
         return
     if st["pending"] == "offer" and turn.done:
         return
-    results = [tax.compute_sign(to_sign(s), today.year) for s in st["signs"]]
-    turn.messages.append(result_message(st, today))
-    if tax.total(results) <= 0:
-        turn.done = FINISHED
+    if st["filing"] and st["choices"]:
+        st["pending"] = "district_pick"
+        st["prompt"] = turn.prompt = _msg("ask_district_pick", choices="\n".join(
+            text("district_choice", n=k, name=c["name_th"])
+            for k, c in enumerate(st["choices"], start=1)), buttons=[
+            {"title": f"เขต{c['name_th']}", "payload": str(k)}
+            for k, c in enumerate(st["choices"], start=1)])
         return
+    if st["filing"] and st["district"] is None:
+        st["pending"] = "district"
+        st["prompt"] = turn.prompt = _msg("ask_district_to_file")
+        return
+    if st["filing"]:
+        st["pending"] = "business"
+        st["prompt"] = turn.prompt = _msg("ask_business")
+        return
+    if st["shown"] != _signature(st):  # the result again only when a sign changed
+        results = [tax.compute_sign(to_sign(s), today.year) for s in st["signs"]]
+        turn.messages += result_messages(st, today)
+        st["shown"] = _signature(st)
+        if tax.total(results) <= 0:
+            turn.done = FINISHED
+            return
     st["pending"], st["current"] = "offer", None
     st["prompt"] = turn.prompt = _msg("ask_offer", buttons=[
         {"title": text(f"offer_button_{n}"), "payload": str(n)} for n in (1, 2, 3)])
@@ -272,56 +396,67 @@ def _next_question(st: dict[str, Any], turn: Turn) -> dict[str, Any] | None:
     if not st["signs"]:
         st["pending"] = "sign"
         return _msg("ask_describe")
-    if st["outside"] or all(s["exemption"] for s in st["signs"]):
-        return None
-    if st["pending"] == "district_pick" and st["choices"]:
-        return _msg("ask_district_pick", choices="\n".join(
-            text("district_choice", n=k, name=c["name_th"])
-            for k, c in enumerate(st["choices"], start=1)), buttons=[
-            {"title": f"เขต{c['name_th']}", "payload": str(k)}
-            for k, c in enumerate(st["choices"], start=1)])
-    if st["district"] is None:
-        st["pending"] = "district"
-        return _msg("ask_district")
     return None
 
 
-def result_message(st: dict[str, Any], today: date, outside: bool = False) -> dict[str, Any]:
-    """Tax per sign with its working, and the total; amounts written to be read aloud."""
+def pack(blocks: list[list[str]]) -> list[dict[str, Any]]:
+    """Blocks of lines as chat bubbles of at most ``BUBBLE_MAX`` visible characters, in order;
+    a block stays whole when it fits one bubble."""
+    bubbles: list[list[str]] = []
+    for block in blocks:
+        lines = [x for x in block if x]
+        if bubbles and visible_length("\n".join(bubbles[-1] + lines)) <= BUBBLE_MAX:
+            bubbles[-1] += lines
+            continue
+        bubbles.append([])
+        for line in lines:
+            if bubbles[-1] and visible_length("\n".join(bubbles[-1] + [line])) > BUBBLE_MAX:
+                bubbles.append([])
+            bubbles[-1].append(line)
+    return [{"text": "\n".join(b)} for b in bubbles if b]
+
+
+def result_messages(st: dict[str, Any], today: date, outside: bool = False
+                    ) -> list[dict[str, Any]]:
+    """The total first, then each sign with its working, then notes; amounts written to be
+    read aloud; each bubble fits a phone (``BUBBLE_MAX``)."""
     rules = tax.load_rules()
     sch = rules.schedule_for(today.year)
     ex = exemptions()["exemptions"]
-    lines = [text("result_header", year=today.year + 543, schedule=sch.title_th)]
+    blocks: list[list[str]] = []
     results = []
     any_full_year = False
     for n, s in enumerate(st["signs"], start=1):
         r = tax.compute_sign(to_sign(s), today.year, rules)
         results.append(r)
         if r.exempt:
-            lines.append(text("sign_exempt", n=n, reason=ex[s["exemption"]]["reason_th"]))
+            blocks.append([text("sign_exempt", n=n, reason=ex[s["exemption"]]["reason_th"])])
             continue
-        lines.append(text("sign_line", n=n, type=rules.types[r.sign.sign_type]["short_th"],
-                          moving=text("moving_yes" if r.sign.moving else "moving_no"),
-                          width=figure(Decimal(str(s["w"]))), length=figure(Decimal(str(s["l"])))))
+        lines = [text("sign_line", n=n, type=rules.types[r.sign.sign_type]["short_th"],
+                      moving=text("moving_yes" if r.sign.moving else "moving_no"),
+                      width=figure(Decimal(str(s["w"]))), length=figure(Decimal(str(s["l"]))))]
         lines += _working(r)
         if r.area_cm2 <= exemptions()["unverified"]["small_sign"]["max_area_cm2"]:
             lines.append(text("small_sign_note"))
+        blocks.append(lines)
         any_full_year |= r.quarter is None
     total = tax.total(results)
-    lines.append(text("result_total", amount=say_baht(total)))
+    head = [text("result_header", year=today.year + 543, schedule=sch.title_th),
+            text("result_total", amount=say_baht(total))]
     if total <= 0:
-        lines.append(text("result_all_exempt"))
-        return {"text": "\n".join(lines)}
+        return pack([head + [text("result_all_exempt")]] + blocks)
+    notes = []
     if any_full_year:
-        lines.append(text("result_full_year"))
+        notes.append(text("result_full_year"))
     if not outside:
         signs = [to_sign(s) for s in st["signs"]]
         deadline = max(tax.filing_deadline(today.year, s.installed_on, rules) for s in signs)
         late, _rule = tax.late_filing_surcharge(total, today, deadline, notified=False, rules=rules)
         if late:
-            lines.append(text("result_late_filing", deadline=thai_date(deadline),
+            notes.append(text("result_late_filing", deadline=thai_date(deadline),
                               surcharge=say_baht(late), amount=say_baht(total + late)))
-    return {"text": "\n".join(lines)}
+    # a sign's working shares the amount's bubble when it fits, else follows it
+    return pack([head] + blocks + [[n] for n in notes])
 
 
 def _working(r: tax.SignTax) -> list[str]:

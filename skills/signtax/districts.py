@@ -23,6 +23,9 @@ from bot.text import normalize
 BANGKOK = "กรุงเทพมหานคร"
 BANGKOK_WORDS = ("กรุงเทพ", "กทม", "bangkok")
 FUZZY_MIN = 70
+# Province names that are also everyday words ("เลย" is a particle, "ตาก" is to dry): read as a
+# place only after "จังหวัด"/"จ." or as a whole reply to the district question.
+COMMON_WORDS = frozenset({"เลย", "ตาก", "แพร่", "น่าน", "ตราด", "กระบี่", "ยะลา", "พังงา"})
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,9 @@ def _outside() -> list[tuple[re.Pattern, str]]:
         if p.province_th == BANGKOK or p.kind not in ("province", "district"):
             continue
         name = re.escape(p.name_th)
-        if p.kind == "province":
+        if p.kind == "province" and p.name_th in COMMON_WORDS:
+            out.append((len(p.name_th), re.compile(rf"(?:จังหวัด|จ\.){name}"), p.province_th))
+        elif p.kind == "province":
             out.append((len(p.name_th), re.compile(rf"(?:จังหวัด|จ\.)?{name}"), p.province_th))
         else:
             out.append((len(p.name_th), re.compile(rf"(?:อำเภอ|อ\.){name}"), p.province_th))
@@ -80,20 +85,34 @@ def _strip(text: str) -> str:
 
 
 def match_text(text: str, fuzzy: bool = True) -> Match:
-    """The district(s) named in ``text``: exact names first, then (``fuzzy``) close spellings."""
+    """The district(s) named in ``text``: exact names first, then (``fuzzy``) close spellings.
+
+    ``fuzzy`` is for a reply to the district question; otherwise only names written out (a
+    khet, a khwaeng, a province, "อำเภอ …") count, never a particle:
+
+    >>> match_text("ร้านอยู่ลาดพร้าวเลย ป้าย 1x2 เมตร", fuzzy=False).outside is None
+    True
+    """
+    if not fuzzy:  # "สน.บางรัก" names a police station, not where the sign is
+        text = re.sub(r"(?:สน\.?|สภ\.?|สถานีตำรวจ\S*|โรงพัก|station)\s*\S+", " ", text or "")
     t = _strip(text)
+    polite = re.sub(r"(?:ครับ|ค่ะ|คะ|คับ|จ้า|นะ)+$", "", t)
+    if fuzzy and polite in COMMON_WORDS:  # the whole reply to "which district" is the name
+        return Match(outside=next(p.province_th for p in gazetteer.load_places()
+                                  if p.kind == "province" and p.name_th == polite))
     for d in sorted(khets(), key=lambda d: len(d.name_th), reverse=True):
         if d.name_th in t:
             return Match(khet=[d])
     for name, d in sorted(_khwaeng().items(), key=lambda x: len(x[0]), reverse=True):
-        if len(name) >= 4 and name in t:
+        # a khwaeng alone only in a reply to the district question ("สีลม" is also a road)
+        if len(name) >= 4 and (f"แขวง{name}" in t or (fuzzy and name in t)):
             return Match(khet=[d])
     if not any(w in t.lower() for w in BANGKOK_WORDS):
         for pattern, province in _outside():
             if pattern.search(t):
                 return Match(outside=province)
-    whole = re.sub(r"^(?:ป้าย)?(?:อยู่|ติดที่|ที่)?(?:อำเภอ|อ\.)?", "", t)
-    province = _amphoe_names().get(whole)
+    whole = re.sub(r"^(?:ป้าย)?(?:อยู่|ติดที่|ที่)?(?:อำเภอ|อ\.)?", "", polite)
+    province = _amphoe_names().get(whole) if fuzzy else None
     if province:
         return Match(outside=province)
     m = re.search(r"(?:เขต|แขวง)(\S{2,})", normalize(text or ""))

@@ -35,16 +35,20 @@ def exemptions() -> dict:
 
 
 @lru_cache(maxsize=1)
+def _unit_lookup() -> dict[str, str]:
+    return {n.lower(): unit for unit, names in words()["units"].items() for n in names}
+
+
+@lru_cache(maxsize=1)
+def _unit_alt() -> str:
+    """Every unit spelling as a regex alternation, longest first."""
+    return "|".join(re.escape(s) for s in sorted(_unit_lookup(), key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
 def _unit_pattern() -> tuple[re.Pattern, dict[str, str]]:
-    lookup, spellings = {}, []
-    for unit, names in words()["units"].items():
-        for n in names:
-            lookup[n.lower()] = unit
-            spellings.append(n.lower())
-    spellings.sort(key=len, reverse=True)
     # a unit must not run on into a Thai or Latin word ("3 มิ.ย." is not 3 metres)
-    alt = "|".join(re.escape(s) for s in spellings)
-    return re.compile(rf"\s*({alt})(?![{_THAI}a-z])"), lookup
+    return re.compile(rf"\s*({_unit_alt()})(?![{_THAI}a-z])"), _unit_lookup()
 
 
 @dataclass
@@ -78,12 +82,74 @@ class Parsed:
     wants_receipt: bool = False
     wants_history: bool = False
     number: int | None = None  # the whole message is a number ("2", "๒"): a numbered choice
+    lone: list[float] = field(default_factory=list)  # sizes with a unit but no side, in cm
+    assumed: str | None = None  # the unit assumed for a bare number after "how big"
+    side: str | None = None  # a side question asked inside the form ("ต้องจ่ายที่ไหน")
+
+
+_DIGIT_WORDS = {"หนึ่ง": 1, "เอ็ด": 1, "สอง": 2, "สาม": 3, "สี่": 4, "ห้า": 5, "หก": 6,
+                "เจ็ด": 7, "แปด": 8, "เก้า": 9}
+_DW = "|".join(sorted(_DIGIT_WORDS, key=len, reverse=True))
+_NUMBER_WORDS = re.compile(
+    rf"(?:(?P<h>{_DW})?ร้อย)?(?:(?P<t>{_DW}|ยี่)?สิบ)?(?P<u>{_DW})?(?:จุด(?P<d>(?:{_DW}|ศูนย์)+))?")
+# a number word is read as a number only next to a size: before a unit, "คูณ", "x" or
+# "ครึ่ง", or after "กว้าง"/"ยาว"/"คูณ" (so "สองภาษา" and "ห้าง" stay words)
+_BEFORE_SIZE = re.compile(r"\s*(?:คูณ|x|×|ครึ่ง)")
+_AFTER_SIZE = re.compile(r"(?:กว้าง|ยาว|สูง|คูณ|x|×)\s*$")
+
+
+def _word_value(m: re.Match) -> float | None:
+    if not m.group(0) or m.group(0) in ("ยี่",):
+        return None
+    value = 0.0
+    if "ร้อย" in m.group(0):
+        value += 100 * _DIGIT_WORDS.get(m.group("h") or "หนึ่ง", 1)
+    if "สิบ" in m.group(0).split("จุด")[0]:
+        value += 10 * (2 if m.group("t") == "ยี่" else _DIGIT_WORDS.get(m.group("t") or "หนึ่ง", 1))
+    if m.group("u"):
+        value += _DIGIT_WORDS[m.group("u")]
+    if m.group("d"):
+        digits = re.findall(rf"{_DW}|ศูนย์", m.group("d"))
+        value += float("0." + "".join(str(_DIGIT_WORDS.get(d, 0)) for d in digits))
+    return value
+
+
+def _spell_numbers(t: str) -> str:
+    """Thai number words that give a size ("สองคูณสาม", "หนึ่งเมตรครึ่ง") as digits."""
+    unit = re.compile(rf"\s*(?:{_unit_alt()})(?:ครึ่ง|(?![{_THAI}a-z]))")
+    out, pos = [], 0
+    for m in _NUMBER_WORDS.finditer(t):
+        if not m.group(0) or m.start() < pos:
+            continue
+        value = _word_value(m)
+        if value is None:
+            continue
+        after = t[m.end():]
+        if not (unit.match(after) or _BEFORE_SIZE.match(after)
+                or _AFTER_SIZE.search(t[:m.start()])):
+            continue
+        out.append(t[pos:m.start()])
+        out.append(f" {value:g} ")
+        pos = m.end()
+    out.append(t[pos:])
+    return "".join(out)
+
+
+def _halves(t: str) -> str:
+    """"1 เมตรครึ่ง" → 1.5 เมตร, "เมตรครึ่ง" → 1.5 เมตร, "ครึ่งเมตร" → 0.5 เมตร."""
+    alt = _unit_alt()
+    t = re.sub(rf"{_NUM}\s*({alt})\s*ครึ่ง",
+               lambda m: f"{_number(m.group(1)) + 0.5:g} {m.group(2)}", t)
+    t = re.sub(r"(?<![\d.\s])(\s*)(เมตร|เมต)\s*ครึ่ง", r"\1 1.5 \2", t)
+    return re.sub(rf"ครึ่ง\s*({alt})(?![{_THAI}a-z])", r" 0.5 \1", t)
 
 
 def clean(text: str) -> str:
-    """Normalised, lower-case, Arabic digits, ``×``/``*`` as ``x``."""
+    """Normalised, lower-case, Arabic digits (also from number words next to a size),
+    ``×``/``*``/``คูณ`` as ``x``."""
     t = thai_digits_to_arabic(normalize(text or "")).lower()
-    return re.sub(r"\s*[×*✕]\s*|(?<=\d)\s*(?:คูณ|by)\s*(?=\d)", " x ", t)
+    t = _halves(_spell_numbers(t))
+    return re.sub(r"\s*(?:[×*✕]|คูณ)\s*|(?<=\d)\s*by\s*(?=\d)", " x ", t)
 
 
 def _has(text: str, items: list[str]) -> bool:
@@ -107,15 +173,18 @@ def _unit_at(text: str, pos: int) -> tuple[str | None, int]:
     return (lookup[m.group(1)], m.end()) if m else (None, pos)
 
 
-def _guess_unit(*values: float) -> str:
+def guess_unit(*values: float) -> str:
+    """The unit of sizes typed without one."""
     # Without a unit: signs are rarely over 20 m or under 20 cm on a side.
     return "m" if max(values) <= 20 else "cm"
 
 
-def _sizes(clause: str) -> list[tuple[int, Mention]]:
-    """``(position, mention with sizes)`` for each size in the clause, in order."""
+def _sizes(clause: str, taken: list[tuple[int, int]] | None = None
+           ) -> list[tuple[int, Mention]]:
+    """``(position, mention with sizes)`` for each size in the clause, in order; the spans
+    read are added to ``taken``."""
     found: list[tuple[int, Mention]] = []
-    taken: list[tuple[int, int]] = []
+    taken = [] if taken is None else taken
     for m in re.finditer(rf"{_NUM}", clause):
         if any(a <= m.start() < b for a, b in taken):
             continue
@@ -128,7 +197,7 @@ def _sizes(clause: str) -> list[tuple[int, Mention]]:
         a, b = _number(m.group(1)), _number(rest.group(1))
         mention = Mention()
         if u1 is None and u2 is None:
-            u1 = u2 = _guess_unit(a, b)
+            u1 = u2 = guess_unit(a, b)
             mention.assumed_unit = u1
         mention.width_cm, _ = _to_cm(a, u1, u2)
         mention.length_cm, _ = _to_cm(b, u2, u1)
@@ -136,7 +205,7 @@ def _sizes(clause: str) -> list[tuple[int, Mention]]:
         taken.append((m.start(), max(end2, second_start)))
     for kind in ("width_words", "length_words"):
         alt = "|".join(re.escape(w) for w in sorted(words()[kind], key=len, reverse=True))
-        for m in re.finditer(rf"(?:{alt})\s*(?:ประมาณ|ราว|=|:)?\s*{_NUM}", clause):
+        for m in re.finditer(rf"(?:{alt})\s*(?:(?:แก้)?เป็น|ประมาณ|ราว|=|:)?\s*{_NUM}", clause):
             if any(a <= m.start() < b for a, b in taken):
                 continue
             unit, end = _unit_at(clause, m.end())
@@ -150,7 +219,7 @@ def _side(kind: str, m: re.Match, unit: str | None) -> Mention:
     value = _number(m.group(1))
     mention = Mention(only_length=kind == "length_words")
     if unit is None:
-        unit = _guess_unit(value)
+        unit = guess_unit(value)
         mention.assumed_unit = unit
     cm = round(value * CM_PER[unit], 2)
     if kind == "width_words":
@@ -182,17 +251,43 @@ def _pair_sides(found: list[tuple[int, Mention]]) -> list[tuple[int, Mention]]:
     return out
 
 
+def _lone(clause: str, taken: list[tuple[int, int]]) -> list[float]:
+    """Sizes with a unit that are neither a pair nor a named side ("80 ซม.", "5 เมตร"), in cm."""
+    out = []
+    for m in re.finditer(_NUM, clause):
+        if any(a <= m.start() < b for a, b in taken) or (
+                m.start() and clause[m.start() - 1] in ".,"):
+            continue
+        unit, end = _unit_at(clause, m.end())
+        if unit is not None:
+            out.append(round(_number(m.group(1)) * CM_PER[unit], 2))
+    return out
+
+
+def _sign_type(clause: str) -> str | None:
+    """The law's type from the listed words, else from the languages named: a foreign
+    language with Thai is type 2, without Thai type 3 ("ป้ายอังกฤษ")."""
+    w = words()
+    for sign_type in ("3", "2", "1"):
+        if _has(clause, w["type_words"][sign_type]):
+            return sign_type
+    if _has(clause, w["foreign_words"]):
+        return "2" if "ไทย" in clause else "3"
+    return None
+
+
 def _attributes(clause: str, today: date) -> Mention:
     w = words()
     m = Mention()
-    for sign_type in ("3", "2", "1"):
-        if _has(clause, w["type_words"][sign_type]):
-            m.sign_type = sign_type
-            break
-    if _has(clause, w["fixed_words"]):
+    m.sign_type = _sign_type(clause)
+    # "not moving" first (it contains "moving"), then moving ("ป้ายไฟวิ่ง" contains "ป้ายไฟ"),
+    # then the everyday names of fixed signs
+    if _has(clause, w["not_moving_words"]):
         m.moving = False
     elif _has(clause, w["moving_words"]):
         m.moving = True
+    elif _has(clause, w["fixed_words"]):
+        m.moving = False
     for key, ex in exemptions()["exemptions"].items():
         if _has(clause, ex["words"]):
             m.exemption = key
@@ -237,6 +332,8 @@ def parse(text: str, today: date | None = None) -> Parsed:
     out = Parsed(correction=_has(t, w["correction_words"]), cancel=_has(t, w["cancel_words"]),
                  wants_receipt=_has(t, w["receipt_words"]),
                  wants_history=_has(t, w["history_words"]))
+    out.side = next((k for k, ws in w["side_questions"].items() if _has(t.replace(" ", ""), [
+        x.replace(" ", "") for x in ws])), None)
     bare = re.fullmatch(r"\s*(?:ข้อ|เลือก|หมายเลข|ตัวเลือก)?\s*(\d{1,2})\s*\.?\s*", t)
     if bare:
         out.number = int(bare.group(1))
@@ -244,7 +341,9 @@ def parse(text: str, today: date | None = None) -> Parsed:
     mentions: list[Mention] = []
     for clause in _clauses(t):
         attrs = _attributes(clause, today)
-        sizes = _sizes(clause)
+        taken: list[tuple[int, int]] = []
+        sizes = _sizes(clause, taken)
+        out.lone += _lone(clause, taken)
         if not sizes:
             if not attrs.empty:
                 mentions.append(attrs)

@@ -37,14 +37,17 @@ def test_parser_reads_units_digits_and_words():
 
 
 def test_one_sign_asks_only_what_is_missing_then_shows_the_working():
-    t1, t2, t3 = talk("ป้ายไทยปนอังกฤษ กว้าง 1.5 เมตร ยาว 3 เมตร", "1", "เขตจตุจักร")
+    t1, t2, t3, t4 = talk("ป้ายไทยปนอังกฤษ กว้าง 1.5 เมตร ยาว 3 เมตร", "1", "1", "เขตจตุจักร")
     assert t1.state["pending"] == "moving" and "1. ติดอยู่กับที่" in t1.prompt["text"]
     assert [b["payload"] for b in t1.prompt["buttons"]] == ["1", "2"]
-    assert t2.state["pending"] == "district"
-    out = said(t3)
-    assert "เขตจตุจักร" in out and "90 หน่วย" in out and "90 × 26 = 2,340 บาท" in out
+    # the amount does not need the district: it comes as soon as the sign is complete
+    out = said(t2)
+    assert "90 หน่วย" in out and "90 × 26 = 2,340 บาท" in out and "เขตไหน" not in out
     assert "2,340 บาท (สองพันสามร้อยสี่สิบบาทถ้วน)" in out
-    assert t3.state["pending"] == "offer" and "1. ยื่นแบบและออกใบแจ้งชำระ: ยื่นแบบ ภ.ป.1" in t3.prompt["text"]
+    assert t2.state["pending"] == "offer" and "1. ยื่นแบบและออกใบแจ้งชำระ: ยื่นแบบ ภ.ป.1" in t2.prompt["text"]
+    # filing does: asked after "1"
+    assert t3.state["pending"] == "district" and "เขตไหน" in said(t3)
+    assert "เขตจตุจักร" in said(t4) and t4.state["pending"] == "business"
 
 
 def test_sign_type_is_a_numbered_choice_in_plain_words():
@@ -62,9 +65,9 @@ def test_sign_type_is_a_numbered_choice_in_plain_words():
 
 
 def test_two_signs_in_one_message_and_a_correction():
-    t1, t2, t3 = talk("ป้ายแรก ไทยล้วน 1x2 ม. ติดอยู่กับที่ ป้ายที่สอง มีโลโก้ 120x240 ซม. ป้ายไฟวิ่ง",
-                      "บางนา", "ไม่ใช่ ยาว 2 เมตร")
-    signs = t1.state["signs"]
+    t2, t3 = talk("ป้ายแรก ไทยล้วน 1x2 ม. ติดอยู่กับที่ ป้ายที่สอง มีโลโก้ 120x240 ซม. ป้ายไฟวิ่ง",
+                  "ไม่ใช่ ยาว 2 เมตร")
+    signs = t2.state["signs"]
     assert [(s["w"], s["l"], s["type"], s["moving"]) for s in signs] == [
         (100, 200, "1", False), (120, 240, "2", True)]
     assert "58 × 52 = 3,016 บาท" in said(t2) and "รวมภาษีป้ายทั้งหมด 3,216 บาท" in said(t2)
@@ -88,7 +91,7 @@ def test_new_sign_pays_by_quarter_and_late_filing_is_shown():
 
 
 def test_sign_outside_bangkok_gets_no_bill():
-    t1, t2 = talk("ป้ายไทยล้วน 1x2 เมตร ติดอยู่กับที่", "อำเภอหาดใหญ่")
+    t1, t2 = talk("ป้ายไทยล้วน 1x2 เมตร ติดอยู่กับที่", "ร้านอยู่อำเภอหาดใหญ่")
     assert t2.done == "outside" and "สงขลา" in said(t2)
     assert "องค์กรปกครองส่วนท้องถิ่น" in said(t2) and t2.prompt is None
 
@@ -110,8 +113,8 @@ def test_exempt_sign_pays_nothing_and_is_not_billed():
 
 
 def test_misspelt_district_gets_choices_or_a_match():
-    t1, t2 = talk("ป้ายไทยล้วน 1x2 เมตร ติดอยู่กับที่", "จตุจัก")
-    assert t2.state["district"]["name_th"] == "จตุจักร"
+    *_, t = talk("ป้ายไทยล้วน 1x2 เมตร ติดอยู่กับที่", "1", "จตุจัก")
+    assert t.state["district"]["name_th"] == "จตุจักร"
 
 
 def test_business_name_then_bill_and_cancel():
@@ -132,15 +135,15 @@ def test_after_the_result_a_change_or_a_new_sign_recomputes():
 
 
 def test_an_ambiguous_district_gets_numbered_choices():
-    _t1, t2, t3 = talk("ป้ายไทยล้วน 1x2 เมตร ติดอยู่กับที่", "บางกอก", "2")
+    _t1, _file, t2, t3 = talk("ป้ายไทยล้วน 1x2 เมตร ติดอยู่กับที่", "1", "บางกอก", "2")
     assert t2.state["pending"] == "district_pick"
     assert "1. เขตบางกอก" in t2.prompt["text"] and "2. เขตบางกอก" in t2.prompt["text"]
     assert [b["payload"] for b in t2.prompt["buttons"]][:2] == ["1", "2"]
-    assert t3.state["district"]["name_th"].startswith("บางกอก") and "200 บาท" in said(t3)
+    assert t3.state["district"]["name_th"].startswith("บางกอก") and "ชื่อร้าน" in said(t3)
 
 
 def test_an_unknown_district_is_asked_again():
-    _t1, t2 = talk("ป้ายไทยล้วน 1x2 เมตร ติดอยู่กับที่", "ไม่รู้เหมือนกัน")
+    _t1, _file, t2 = talk("ป้ายไทยล้วน 1x2 เมตร ติดอยู่กับที่", "1", "ไม่รู้เหมือนกัน")
     assert "ไม่พบชื่อเขต" in said(t2) and t2.state["pending"] == "district"
 
 

@@ -17,12 +17,12 @@ def test_one_sign_asks_what_is_missing_then_bills(chat, stack):
     first = chat.say("ภาษีป้าย ป้ายไทยปนอังกฤษ กว้าง 1.5 เมตร ยาว 3 เมตร")
     assert "1. ติดอยู่กับที่" in texts(first)
     assert len(_buttons(first)) == 2
-    assert "เขตไหน" in texts(chat.say("1"))
-    result = texts(chat.say("เขตจตุจักร"))
-    assert "90 × 26 = 2,340 บาท" in result
+    result = texts(chat.say("1"))  # the amount needs no district
+    assert "90 × 26 = 2,340 บาท" in result and "เขตไหน" not in result
     assert "2,340 บาท (สองพันสามร้อยสี่สิบบาทถ้วน)" in result
     assert "1. ยื่นแบบและออกใบแจ้งชำระ: ยื่นแบบ ภ.ป.1" in result
-    assert "ชื่อร้าน" in texts(chat.say("1"))
+    assert "เขตไหน" in texts(chat.say("1"))  # filing does
+    assert "ชื่อร้าน" in texts(chat.say("เขตจตุจักร"))
     bill = texts(chat.say("ร้านกาแฟทดสอบระบบ"))
     number = re.search(r"เลขที่ (ST\d+)", bill).group(1)
     assert "เลขอ้างอิง 1: " + number in bill and "ชำระภายใน" in bill
@@ -36,9 +36,8 @@ def test_one_sign_asks_what_is_missing_then_bills(chat, stack):
 
 
 def test_two_signs_in_one_message_and_a_correction(chat):
-    chat.say("คำนวณภาษีป้ายให้หน่อย ป้ายแรก ไทยล้วน 1x2 ม. ติดอยู่กับที่ "
-             "ป้ายที่สอง มีโลโก้ 120x240 ซม. ป้ายไฟวิ่ง")
-    result = texts(chat.say("บางนา"))
+    result = texts(chat.say("คำนวณภาษีป้ายให้หน่อย ป้ายแรก ไทยล้วน 1x2 ม. ติดอยู่กับที่ "
+                            "ป้ายที่สอง มีโลโก้ 120x240 ซม. ป้ายไฟวิ่ง"))
     assert "ป้ายที่ 1" in result and "ป้ายที่ 2" in result
     assert "รวมภาษีป้ายทั้งหมด 3,216 บาท" in result
     corrected = texts(chat.say("ไม่ใช่ ยาว 2 เมตร"))
@@ -80,4 +79,52 @@ def test_small_talk_returns_to_the_question_and_a_handoff_ends_the_calculation(c
     handoff = texts(chat.say("ขอคุยกับเจ้าหน้าที่หน่อยครับ"))
     assert "เจ้าหน้าที่" in handoff and "ตัวอักษรแบบไหน" not in handoff
     fresh = texts(chat.say("คำนวณภาษีป้ายใหม่ ป้ายไทยล้วน 1x2 เมตร ติดอยู่กับที่"))
-    assert "เขตไหน" in fresh
+    # a new calculation: one sign, 20,000 cm² = 40 units × 5 = 200 baht
+    assert "40 × 5 = 200 บาท" in fresh and "ป้ายที่ 2" not in fresh
+
+
+# --- issue 11: whole questions answered at once, corrections, side questions, particles -------
+
+def test_a_complete_question_gets_the_amount_with_its_working_first(chat):
+    reply = chat.say("ป้ายไทยล้วน กว้าง 1 ม. ยาว 2 ม. ติดตายตัว ต้องเสียภาษีเท่าไหร่ครับ")
+    first = reply[0]["text"]
+    # 100 × 200 = 20,000 cm² = 40 units of 500 cm² × 5 baht = 200 baht
+    assert "รวมภาษีป้ายทั้งหมด 200 บาท" in first and "40 × 5 = 200 บาท" in first
+    assert "เขตไหน" not in texts(reply)
+
+
+def test_several_signs_in_one_message_in_everyday_words(chat):
+    out = texts(chat.say("ร้านมีป้ายผ้าใบไทยล้วน สองคูณสามเมตร กับป้ายไฟวิ่งภาษาอังกฤษ "
+                         "80 เซน x 1 เมตร ช่วยคิดภาษีหน่อยค่ะ"))
+    # 1: 60,000 cm² = 120 units × 5 = 600; 2: 8,000 cm² = 16 units × 52 = 832; total 1,432
+    assert "120 × 5 = 600 บาท" in out and "16 × 52 = 832 บาท" in out
+    assert "รวมภาษีป้ายทั้งหมด 1,432 บาท" in out
+
+
+def test_a_natural_correction_replaces_the_old_value(chat):
+    chat.say("ภาษีป้าย ป้ายไทยล้วน กว้าง 1 เมตร ยาว 3 เมตร ติดอยู่กับที่")
+    out = texts(chat.say("ไม่ใช่ 3 เมตร เป็น 5 เมตร"))
+    # 100 × 500 = 50,000 cm² = 100 units × 5 = 500 baht; 300 baht no more
+    assert "100 × 5 = 500 บาท" in out and "ขนาด 100 × 500 ซม." in out
+    assert "300 บาท" not in out
+
+
+def test_side_questions_inside_the_form_return_to_it_with_the_data(chat):
+    chat.say("คิดภาษีป้ายให้หน่อย ป้ายไทยปนอังกฤษ 150x300 ซม.")
+    where = texts(chat.say("ต้องจ่ายที่ไหนคะ"))
+    assert "สำนักงานเขต" in where and "ยังอยู่ครบ" in where and "ติดอยู่กับที่" in where
+    police = texts(chat.say("ขอเบอร์โทร สน.ลุมพินี หน่อย"))
+    assert "ลุมพินี" in police and "ยังอยู่ครบ" in police and "ติดอยู่กับที่" in police
+    out = texts(chat.say("1"))
+    assert "90 × 26 = 2,340 บาท" in out  # the size typed before the questions was kept
+
+
+def test_loei_the_particle_does_not_send_a_bangkok_shop_upcountry(chat):
+    out = texts(chat.say("ภาษีป้ายร้านผมอยู่อ่อนนุชเลยครับ ป้ายไทยล้วน 1x2 เมตร ติดอยู่กับที่"))
+    assert "นอกกรุงเทพ" not in out and "องค์กรปกครองส่วนท้องถิ่น" not in out
+    assert "40 × 5 = 200 บาท" in out
+
+
+def test_a_sign_question_with_extra_words_stays_sign_tax(chat):
+    out = texts(chat.say("ช่วยคิดภาษีป้ายร้านให้แม่ดูหน่อย ส่งให้ด้วยนะ ป้ายไทยล้วน 1x1 เมตร"))
+    assert "แชร์" not in out and ("ติดอยู่กับที่" in out or "บาท" in out)
