@@ -6,15 +6,19 @@ import asyncio
 import json
 import logging
 import re
-from datetime import timedelta, timezone
+import time
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from rasa_sdk.events import SlotSet
 from sqlalchemy import select
 
 from actions.base import SafeAction, response_text, settings
+from actions.core import skill_action
+from bot import registry
 from bot.db import session_factory
-from skills.motortaxi import codes, fares, service, vest
+from bot.text import normalize
+from skills.motortaxi import codes, fares, record, service, vest
 from skills.motortaxi.models import CATEGORIES, Complaint, utcnow
 from skills.motortaxi.service import thai_time
 
@@ -91,14 +95,23 @@ class ActionMotortaxiVerify(SafeAction):
     async def act(self, dispatcher, tracker, domain):
         events = [SlotSet("active_skill", SKILL)]
         typed = codes.find_in_text(_text(tracker))
+        asked = (tracker.get_slot("expecting") or "")[len(ASKING):] if _in_flow(tracker) else ""
+        if typed or asked in ("rider", "rider_hint"):
+            if asked:  # the rider's code, "ไม่ทราบ" or the plate inside a complaint is its answer
+                return await ActionMotortaxiComplain().act(dispatcher, tracker, domain)
         if typed is None:
             dispatcher.utter_message(response="utter_motortaxi_ask_code")
-            return events
+            if _in_flow(tracker):
+                resume(dispatcher, tracker, domain)
+                return events
+            return [*events, SlotSet("expecting", "motortaxi_code")]
         outcome, code, view = await _db(_lookup_view, typed)
         if not _warn_unusable(dispatcher, typed, outcome, view):
             _rider_messages(dispatcher, domain, view)
-            return [*events, SlotSet("motortaxi_rider_code", code)]
-        return [*events, SlotSet("motortaxi_rider_code", None)]
+            return [*events, SlotSet("motortaxi_rider_code", code), SlotSet("expecting", None)]
+        # a typo or unknown code: the next code typed is a retry, whatever its wording
+        return [*events, SlotSet("motortaxi_rider_code", None),
+                SlotSet("expecting", "motortaxi_code")]
 
 
 class ActionMotortaxiScanPhoto(SafeAction):
@@ -134,60 +147,253 @@ class ActionMotortaxiScanPhoto(SafeAction):
         return [*events, SlotSet("motortaxi_rider_code", code)]
 
 
-def _complaint_text(tracker) -> str:
-    """What the citizen wrote: the latest typed message of this complaint (not a button)."""
-    for event in reversed(tracker.events):
-        if event.get("event") != "user":
-            continue
-        text = event.get("text") or ""
-        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-        if text.startswith("/"):
-            continue
-        return text if intent == "motortaxi_complain" else ""
-    return ""
+# --- the complaint record ------------------------------------------------------------------
+# The draft lives in the slot ``motortaxi_complaint`` (JSON) while the slot ``expecting`` names
+# the open question (``motortaxi_complaint_<field>``); it is filed only after the read-back.
+DRAFT = "motortaxi_complaint"
+OPEN = "motortaxi_complaint_open"  # a rule condition (rules.yml): see the domain fragment
+DRAFT_KEPT_SECONDS = 2 * 3600  # an unfinished complaint is resumed within this time
+ASKING = "motortaxi_complaint_"
+FIELDS = ("rider", "rider_hint", "place", "when", "story")
+ASK = {"rider": "utter_motortaxi_ask_rider", "rider_hint": "utter_motortaxi_ask_rider_hint",
+       "place": "utter_motortaxi_ask_place", "when": "utter_motortaxi_ask_when",
+       "story": "utter_motortaxi_ask_story"}
+SEND = ("1", "ส่ง", "ยืนยัน", "ตกลง", "ok", "โอเค", "ใช่", "ถูกต้อง", "yes", "send")
+EDIT = ("2", "แก้", "ไม่ถูก", "ผิด", "edit", "no")
+SHARE_WORDS = re.compile(r"แชร์|share|ทริป|trip|ส่งลิงก์|ลิงก์|ติดตาม|เดินทาง|ส่งให้", re.IGNORECASE)
+POLICE_WORDS = re.compile(r"แจ้งความ|ตำรวจ|สน\.|สภ\.|โรงพัก|สถานีตำรวจ|ใกล้|ที่ไหน|เบอร์|police",
+                          re.IGNORECASE)
+SCAM_WORDS = re.compile(r"โอนเงิน|โอนไป|โอนให้|บล็อก|block|ออนไลน์|online|แอป|ลิงก์แปลก|คอลเซ็นเตอร์"
+                        r"|ขายของ|สั่งของ|มิจฉาชีพ|หลอก", re.IGNORECASE)
+
+
+def _now() -> datetime:
+    """Bangkok wall-clock time (a complaint's "yesterday" is Thai yesterday)."""
+    return datetime.now(BKK).replace(tzinfo=None)
+
+
+def _draft(tracker) -> dict[str, Any]:
+    try:
+        value = json.loads(tracker.get_slot(DRAFT) or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _in_flow(tracker) -> bool:
+    return (tracker.get_slot("expecting") or "").startswith(ASKING)
+
+
+def _missing(draft: dict[str, Any]) -> str | None:
+    """The next thing to ask, in the order a citizen tells it; ``None`` when complete."""
+    if not draft.get("rider_code") and not draft.get("rider_unknown"):
+        return "rider"
+    if draft.get("rider_unknown") and not draft.get("hint_done"):
+        return "rider_hint"
+    for field in ("place", "when", "story"):
+        if not draft.get(field):
+            return field
+    return None
+
+
+def _choice(text: str) -> str | None:
+    folded = normalize(text).strip().lower()
+    if folded.startswith(EDIT) or folded in ("๒",):
+        return "edit"
+    if folded.startswith(SEND) or folded in ("๑",):
+        return "send"
+    return None
+
+
+def _merge(draft: dict[str, Any], text: str, field: str, check) -> list[tuple[str, dict]]:
+    """Put what ``text`` says into ``draft``; returns warnings to show (response, values).
+
+    ``field`` is the question just asked ("" when none): a bare answer fills only it, and a
+    message naming other details changes only those (a correction never wipes the rest).
+    """
+    warnings: list[tuple[str, dict]] = []
+    rec = record.parse_record(text, _now())
+    if rec.rider_code:
+        outcome = check(rec.rider_code)
+        shown = codes.format_code(rec.rider_code)
+        if outcome in ("check", "format"):
+            warnings.append(("utter_motortaxi_code_typo" if outcome == "check"
+                             else "utter_motortaxi_code_format", {"code": shown}))
+        else:
+            draft.update(rider_code=shown, rider_found=outcome == "found",
+                         rider_unknown=False, hint_done=True)
+    elif rec.rider_unknown and field in ("rider", "rider_hint", ""):
+        if field == "rider_hint":
+            draft["hint_done"] = True
+        else:
+            draft["rider_unknown"] = True
+    if rec.rider_hint:
+        draft.update(rider_hint=rec.rider_hint, rider_unknown=not draft.get("rider_code"),
+                     hint_done=True)
+    elif field in ("rider", "rider_hint") and not rec.rider_code and not rec.rider_unknown \
+            and record.has_content(text):
+        draft.update(rider_hint=record.stand_hint(text), rider_unknown=True, hint_done=True)
+        return warnings  # the answer was about the rider, nothing else
+    elif field == "rider_hint" and rec.rider_unknown:
+        hint = record.stand_hint(text)
+        if hint:
+            draft["rider_hint"] = hint
+    if rec.place:
+        draft["place"] = rec.place
+    elif field == "place" and record.has_content(text) and not rec.when:
+        draft["place"] = " ".join(normalize(text).split())[:300]
+    if rec.when:
+        draft.update(when=rec.when, day=rec.day.isoformat() if rec.day else None)
+    elif field == "when" and normalize(text).strip():
+        draft["when"] = " ".join(normalize(text).split())[:64]
+    named_other = rec.rider_code or rec.place or rec.when or rec.rider_hint
+    if rec.story and (field in ("story", "") or not draft.get("story")
+                      or (field == "confirm" and not named_other)):
+        draft["story"] = rec.story
+    elif field == "story" and not draft.get("story") and record.has_content(text):
+        draft["story"] = " ".join(normalize(text).split())[:1000]
+    return warnings
+
+
+def _rider_words(domain, draft: dict[str, Any]) -> str:
+    if draft.get("rider_code"):
+        key = ("utter_motortaxi_rec_rider_found" if draft.get("rider_found")
+               else "utter_motortaxi_rec_rider_not_found")
+        return response_text(domain, key, code=draft["rider_code"])
+    hint = draft.get("rider_hint") or ""
+    return response_text(domain, "utter_motortaxi_rider_unknown_in_case") + (f" ({hint})" if hint else "")
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def readback(domain, draft: dict[str, Any]) -> str:
+    """"ตรวจสอบก่อนส่ง: …" with every detail, short enough for one phone bubble."""
+    return response_text(domain, "utter_motortaxi_readback",
+                         rider=_short(_rider_words(domain, draft), 60),
+                         place=_short(draft.get("place", ""), 50),
+                         when=_short(draft.get("when", ""), 40),
+                         story=_short(draft.get("story", ""), 80))
+
+
+def _ask(dispatcher, domain, field: str, draft: dict[str, Any]) -> list:
+    """Ask the next missing detail (or read back and ask to confirm)."""
+    if field == "confirm":
+        dispatcher.utter_message(
+            text=readback(domain, draft),
+            buttons=[{"title": response_text(domain, "utter_motortaxi_button_send"),
+                      "payload": "/motortaxi_complain" + json.dumps({"motortaxi_confirm": "send"})},
+                     {"title": response_text(domain, "utter_motortaxi_button_edit"),
+                      "payload": "/motortaxi_complain" + json.dumps({"motortaxi_confirm": "edit"})}])
+    else:
+        dispatcher.utter_message(response=ASK[field])
+    return [SlotSet(DRAFT, json.dumps(draft, ensure_ascii=False)),
+            SlotSet("expecting", ASKING + field), SlotSet(OPEN, True)]
+
+
+def resume(dispatcher, tracker, domain) -> None:
+    """After a side question inside the complaint flow: the open question again."""
+    if not _in_flow(tracker):
+        return
+    field = tracker.get_slot("expecting")[len(ASKING):]
+    dispatcher.utter_message(response="utter_motortaxi_resume")
+    if field == "confirm":
+        _ask(dispatcher, domain, field, _draft(tracker))
+    elif field in ASK:
+        dispatcher.utter_message(response=ASK[field])
+
+
+def _check_code(typed: str) -> str:
+    """``found``, ``unknown``, ``check`` or ``format`` for a code typed in a complaint."""
+    def work(session):
+        return service.lookup(session, typed).outcome
+    with session_factory(settings().database_url).begin() as session:
+        return work(session)
 
 
 class ActionMotortaxiComplain(SafeAction):
-    """Files a complaint (category asked with numbered choices if unclear); gives the case number."""
+    """A complaint, detail by detail: asks only what is missing, reads it back, files on "1".
+
+    Rider code (or "ไม่ทราบ", then plate or stand), place, time and what happened; a message
+    giving several fills them all. Nothing is filed before the citizen confirms the read-back,
+    and never without what happened.
+    """
 
     def name(self) -> str:
         return "action_motortaxi_complain"
 
     async def act(self, dispatcher, tracker, domain):
         events = [SlotSet("active_skill", SKILL)]
-        text = _complaint_text(tracker)
+        expecting = tracker.get_slot("expecting") or ""
+        raw = _text(tracker)
+        intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+        if intent.startswith("police_") and (expecting != ASKING + "place"
+                                             or POLICE_WORDS.search(raw)):
+            # the place question is no longer open, or this is a real police question
+            action = skill_action(registry.get("police"), f"action_{intent}")
+            return await action.run(dispatcher, tracker, domain)
+        text = "" if raw.startswith("/") else raw
+        if expecting == "motortaxi_code" and codes.find_in_text(text):
+            rec = record.parse_record(text, _now())
+            if not (rec.story or rec.place or rec.when):  # the code asked for, not a complaint
+                return await ActionMotortaxiVerify().act(dispatcher, tracker, domain)
+        draft = _draft(tracker)
+        if not _in_flow(tracker) and draft.get("t", 0) < time.time() - DRAFT_KEPT_SECONDS:
+            draft = {}  # a complaint abandoned long ago is not mixed into a new one
+        draft["t"] = int(time.time())
+        field = expecting[len(ASKING):] if expecting.startswith(ASKING) else ""
+        if not draft.get("rider_code") and not draft.get("rider_unknown") \
+                and tracker.get_slot("motortaxi_rider_code"):
+            # "ร้องเรียนผู้ขับคนนี้" right after a verification: that rider
+            draft.update(rider_code=codes.format_code(tracker.get_slot("motortaxi_rider_code")),
+                         rider_found=True, hint_done=True)
         category = _entity(tracker, "motortaxi_category")
-        if category not in CATEGORIES:
-            category = service.guess_category(text) if text else None
-        if category is None:
-            names = service.texts()["categories"]
-            lines = [response_text(domain, "utter_motortaxi_ask_category")]
-            lines += [f"{i}. {names[c]}" for i, c in enumerate(CATEGORIES, start=1)]
-            buttons = [{"title": names[c],
-                        "payload": "/motortaxi_complain" + json.dumps({"motortaxi_category": c})}
-                       for c in CATEGORIES]
-            dispatcher.utter_message(text="\n".join(lines), buttons=buttons)
-            return events
-        typed_code = codes.find_in_text(text) or tracker.get_slot("motortaxi_rider_code") or ""
+        if category in CATEGORIES:
+            draft["category"] = category
+        choice = _entity(tracker, "motortaxi_confirm") or (
+            _choice(text) if field == "confirm" else None)
+        if field == "confirm" and choice == "send" and _missing(draft) is None:
+            return events + await self._file(dispatcher, tracker, domain, draft)
+        if field == "confirm" and choice == "edit" and not record.has_content(
+                re.sub(r"^\s*(?:2|๒)\b", "", text)):
+            dispatcher.utter_message(response="utter_motortaxi_ask_edit")
+            return [*events, SlotSet("expecting", ASKING + "confirm")]
+        warnings = await asyncio.to_thread(_merge, draft, text, field, _check_code)
+        for response, values in warnings:
+            dispatcher.utter_message(response=response, **values)
+        if warnings and not draft.get("rider_code"):
+            dispatcher.utter_message(response="utter_motortaxi_ask_rider_again")
+            return [*events, SlotSet(DRAFT, json.dumps(draft, ensure_ascii=False)),
+                    SlotSet("expecting", ASKING + "rider")]
+        if field == "confirm" and text and {**draft, "t": 0} == {**_draft(tracker), "t": 0}:
+            dispatcher.utter_message(response="utter_motortaxi_ask_edit")
+            return [*events, SlotSet("expecting", ASKING + "confirm")]
+        return [*events, *_ask(dispatcher, domain, _missing(draft) or "confirm", draft)]
+
+    async def _file(self, dispatcher, tracker, domain, draft: dict[str, Any]) -> list:
+        story = draft["story"]
+        category = draft.get("category") or service.guess_category(story) or "other"
         key = f"{tracker.sender_id}:{tracker.latest_message.get('message_id') or ''}"
+        day = draft.get("day")
 
         def work(session):
-            case = service.file_complaint(session, tracker.sender_id, category, text,
-                                          typed_code, request_key=key[:120])
-            return (case.case_number, case.rider_code, case.rider_id, case.distance_km,
-                    case.paid_baht, case.legal_fare_baht, case.status)
-        number, rider_code, rider_id, km, paid, legal, status = await _db(work)
-        if typed_code and rider_id is None:  # say the code is wrong; the case is filed anyway
-            _warn_unusable(dispatcher, typed_code, service.lookup_outcome(typed_code), None)
-        rider = (codes.format_code(rider_code) if rider_id else
-                 response_text(domain, "utter_motortaxi_rider_unknown_in_case"))
+            case = service.file_complaint(
+                session, tracker.sender_id, category, story,
+                (draft.get("rider_code") or "").replace("-", ""), request_key=key[:120],
+                place=draft.get("place", ""), occurred_at=draft.get("when", ""),
+                occurred_on=date.fromisoformat(day) if day else None,
+                rider_hint=draft.get("rider_hint", ""))
+            return case.case_number, case.distance_km, case.paid_baht, case.status
+        number, km, paid, status = await _db(work)
         dispatcher.utter_message(response="utter_motortaxi_case_filed", case_number=number,
-                                 category=service.texts()["categories"][category], rider=rider,
+                                 category=service.texts()["categories"][category],
                                  status=service.status_words(status))
         if category == "overcharge":
             _fare_messages(dispatcher, km, paid)
         dispatcher.utter_message(response="utter_motortaxi_case_add_location")
-        return [*events, SlotSet("motortaxi_category", None)]
+        return [SlotSet(DRAFT, None), SlotSet("expecting", None), SlotSet(OPEN, False),
+                SlotSet("motortaxi_category", None)]
 
 
 def _fare_messages(dispatcher, km: float | None, paid: int | None) -> None:
@@ -214,7 +420,20 @@ class ActionMotortaxiFare(SafeAction):
 
     async def act(self, dispatcher, tracker, domain):
         text = _text(tracker)
-        _fare_messages(dispatcher, service.parse_distance(text), service.parse_paid(text))
+        expecting = tracker.get_slot("expecting") or ""
+        if expecting == ASKING + "story" or (expecting == "motortaxi_code"
+                                             and codes.find_in_text(text)):
+            # "เก็บ 100 บาท" is the story asked for; a code is the code asked for
+            action = (ActionMotortaxiComplain() if expecting.startswith(ASKING)
+                      else ActionMotortaxiVerify())
+            return await action.act(dispatcher, tracker, domain)
+        km = service.parse_distance(text)
+        if km is None and SCAM_WORDS.search(text):
+            # money sent to a stranger is not a fare question: say where scams are reported
+            dispatcher.utter_message(response="utter_motortaxi_not_a_fare")
+            return []
+        _fare_messages(dispatcher, km, service.parse_paid(text))
+        resume(dispatcher, tracker, domain)
         return [SlotSet("active_skill", SKILL)]
 
 
@@ -244,6 +463,7 @@ class ActionMotortaxiCaseStatus(SafeAction):
                                      case_number=case_number, category=names[category],
                                      filed=thai_time(created.astimezone(BKK)),
                                      status=service.status_words(status))
+        resume(dispatcher, tracker, domain)
         return [SlotSet("active_skill", SKILL)]
 
 
@@ -259,6 +479,12 @@ class ActionMotortaxiShareTrip(SafeAction):
     async def act(self, dispatcher, tracker, domain):
         events = [SlotSet("active_skill", SKILL)]
         text = _text(tracker)
+        if codes.find_in_text(text) and (tracker.get_slot("expecting") == "motortaxi_code"
+                                         or _in_flow(tracker) or not SHARE_WORDS.search(text)):
+            # a code re-typed after a warning ("ขอโทษ รหัส …") asks who the rider is: a
+            # passenger must see the rider's status, never a trip link instead
+            action = ActionMotortaxiComplain() if _in_flow(tracker) else ActionMotortaxiVerify()
+            return await action.act(dispatcher, tracker, domain)
         typed = codes.find_in_text(text) or tracker.get_slot("motortaxi_rider_code")
         if not typed:
             dispatcher.utter_message(response="utter_motortaxi_share_ask_code")

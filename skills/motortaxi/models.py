@@ -69,8 +69,11 @@ class Complaint(Base):
     rider_code: Mapped[str] = mapped_column(String(16), default="")  # as given, may be unknown
     category: Mapped[str] = mapped_column(String(32))
     description: Mapped[str] = mapped_column(Text, default="")
+    # Plate or stand when the citizen does not know the code ("ทะเบียน 1กข 234", "วินหน้าตลาด").
+    rider_hint: Mapped[str] = mapped_column(String(160), default="")
     place: Mapped[str] = mapped_column(String(300), default="")
-    occurred_at: Mapped[str] = mapped_column(String(64), default="")  # as told ("18.30 น.")
+    occurred_at: Mapped[str] = mapped_column(String(64), default="")  # as read back to the citizen
+    occurred_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # the day, when known
     latitude: Mapped[float | None] = mapped_column(Float, nullable=True)
     longitude: Mapped[float | None] = mapped_column(Float, nullable=True)
     distance_km: Mapped[float | None] = mapped_column(Float, nullable=True)

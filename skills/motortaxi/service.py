@@ -200,10 +200,18 @@ def parse_time(text: str) -> str:
 
 
 def file_complaint(session: Session, sender_id: str, category: str, text: str = "",
-                   rider_code: str = "", request_key: str | None = None) -> Complaint:
-    """Record a complaint (once per ``request_key``); distance and fare are read from the text."""
+                   rider_code: str = "", request_key: str | None = None, *, place: str = "",
+                   occurred_at: str = "", occurred_on: date | None = None,
+                   rider_hint: str = "") -> Complaint:
+    """Record a complaint (once per ``request_key``); distance and fare are read from the text.
+
+    ``text`` is what happened in the citizen's words: a complaint with nothing but a category
+    is refused (``ValueError``), since staff could do nothing with it.
+    """
     if category not in CATEGORIES:
         raise ValueError(f"unknown category {category!r}")
+    if not text.strip():
+        raise ValueError("a complaint needs what happened")
     if request_key:
         existing = session.scalars(select(Complaint).where(
             Complaint.request_key == request_key)).first()
@@ -217,8 +225,10 @@ def file_complaint(session: Session, sender_id: str, category: str, text: str = 
     km = parse_distance(text)
     legal = fares.maximum_fare(km).baht if km and category == "overcharge" else None
     case = Complaint(sender_id=sender_id, rider_id=rider.id if rider else None,
-                     rider_code=rider_code[:16], category=category, description=text[:2000],
-                     occurred_at=parse_time(text), distance_km=km, paid_baht=parse_paid(text),
+                     rider_code=rider_code[:16], rider_hint=rider_hint[:160],
+                     category=category, description=text[:2000], place=place[:300],
+                     occurred_at=(occurred_at or parse_time(text))[:64], occurred_on=occurred_on,
+                     distance_km=km, paid_baht=parse_paid(text),
                      legal_fare_baht=legal, request_key=request_key, status="received")
     session.add(case)
     session.flush()
@@ -253,8 +263,9 @@ def staff_cases(session: Session, status: str | None = None, limit: int = 100) -
     rows = session.execute(query.order_by(Complaint.id).limit(limit)).all()
     return [{"case": c.case_number, "status": c.status, "category": c.category,
              "rider_code": codes.format_code(code) if code else None,
-             "code_as_given": c.rider_code, "description": c.description,
-             "occurred_at": c.occurred_at, "latitude": c.latitude, "longitude": c.longitude,
+             "code_as_given": c.rider_code, "rider_hint": c.rider_hint,
+             "description": c.description, "place": c.place, "occurred_at": c.occurred_at,
+             "occurred_on": c.occurred_on.isoformat() if c.occurred_on else None, "latitude": c.latitude, "longitude": c.longitude,
              "distance_km": c.distance_km, "paid_baht": c.paid_baht,
              "legal_fare_baht": c.legal_fare_baht, "filed": c.created_at.isoformat()}
             for c, code in rows]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -175,8 +176,8 @@ def _run_photo_action(monkeypatch, tmp_path, factory, photo: bytes):
         "text": ""})
 
 
-def test_a_complaint_with_a_mistyped_code_warns_and_is_still_filed(monkeypatch, tmp_path,
-                                                                   factory):
+def test_a_complaint_with_a_mistyped_code_warns_and_asks_it_again(monkeypatch, tmp_path,
+                                                                  factory):
     from actions.motortaxi import ActionMotortaxiComplain
 
     rider = _rider(factory)
@@ -187,11 +188,13 @@ def test_a_complaint_with_a_mistyped_code_warns_and_is_still_filed(monkeypatch, 
     message = {"intent": {"name": "motortaxi_complain"}, "entities": [], "text": text,
                "message_id": "m-typo"}
     user = {"event": "user", "text": text, "parse_data": message}
-    messages, _ = _run_action(monkeypatch, tmp_path, factory, ActionMotortaxiComplain(),
-                              message, [user])
+    messages, events = _run_action(monkeypatch, tmp_path, factory, ActionMotortaxiComplain(),
+                                   message, [user])
     responses = [m["response"] for m in messages]
-    assert responses[:2] == ["utter_motortaxi_code_typo", "utter_motortaxi_case_filed"]
-    assert messages[1]["category"] == "ขับขี่อันตราย"
+    assert responses == ["utter_motortaxi_code_typo", "utter_motortaxi_ask_rider_again"]
+    slots = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    assert slots["expecting"] == "motortaxi_complaint_rider"
+    assert json.loads(slots["motortaxi_complaint"])["story"] == "ขับเร็วมาก"  # kept for the retry
 
 
 def test_a_photo_of_the_vest_qr_verifies_the_rider(monkeypatch, tmp_path, factory):
@@ -211,3 +214,16 @@ def test_a_photo_of_a_forged_qr_gets_the_warning(monkeypatch, tmp_path, factory)
     photo = _photo_of(vest.png_sheet(forged, rider.code))
     messages, _ = _run_photo_action(monkeypatch, tmp_path, factory, photo)
     assert [m["response"] for m in messages] == ["utter_motortaxi_qr_forged"]
+
+
+def test_a_complaint_with_only_a_category_cannot_be_filed(factory):
+    with factory.begin() as session:
+        with pytest.raises(ValueError):
+            service.file_complaint(session, "web:onlycat1", "overcharge", "  ")
+    with factory.begin() as session:
+        case = service.file_complaint(session, "web:record01", "overcharge", "เก็บ 80 บาท ไป 2 กิโล",
+                                      place="หน้าตลาด", occurred_at="เมื่อวาน 18.00 น.",
+                                      rider_hint="ทะเบียน 1กข 234")
+        assert (case.place, case.occurred_at, case.rider_hint) == (
+            "หน้าตลาด", "เมื่อวาน 18.00 น.", "ทะเบียน 1กข 234")
+        assert (case.paid_baht, case.legal_fare_baht) == (80, 25)

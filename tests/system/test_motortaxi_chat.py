@@ -67,11 +67,17 @@ def test_complaint_gets_a_case_number_the_legal_fare_and_a_status(chat, db):
     rider = _rider(db)
     reply = texts(chat.say(f"ร้องเรียนวินรหัส {codes.format_code(rider.code)} "
                            "เก็บ 100 บาท ไป 4 กิโล แพงมาก"))
+    assert "ที่ไหน" in reply and not re.search(r"MT-\d{6}", reply)  # only the missing place
+    assert "เมื่อไร" in texts(chat.say("หน้าเซ็นทรัลลาดพร้าว"))
+    reply = texts(chat.say("เมื่อวานสองทุ่ม"))
+    assert "ตรวจสอบก่อนส่ง" in reply and "หน้าเซ็นทรัลลาดพร้าว" in reply and "20.00" in reply
+    reply = texts(chat.say("1"))
     number = re.search(r"MT-\d{6}", reply).group()
     assert "เก็บค่าโดยสารเกินอัตรา" in reply and "35 บาท" in reply and "65 บาท" in reply
     with db.begin() as session:
         case = session.get(Complaint, service.case_id(number))
         assert case.rider_id == rider.id and case.sender_id == f"web:{chat.sender}"
+        assert case.place == "หน้าเซ็นทรัลลาดพร้าว" and "20.00" in case.occurred_at
 
     reply = texts(chat.say("เรื่องร้องเรียนวินไปถึงไหนแล้ว"))
     assert number in reply and "รับเรื่องแล้ว" in reply
@@ -84,14 +90,6 @@ def test_complaint_gets_a_case_number_the_legal_fare_and_a_status(chat, db):
     assert any(number in n.text and "กำลังตรวจสอบ" in n.text for n in notes)
     reply = texts(chat.say(f"สถานะเรื่อง {number}"))
     assert number in reply and "กำลังตรวจสอบ" in reply
-
-
-def test_unclear_complaint_asks_the_category_and_a_number_picks_it(chat):
-    messages = chat.say("อยากร้องเรียนคนขับวินแถวบ้าน")
-    menu = next(m for m in messages if m["buttons"])
-    assert "1. " in menu["text"] and len(menu["buttons"]) == 6
-    reply = texts(chat.say("3"))  # harassment
-    assert re.search(r"MT-\d{6}", reply) and "คุกคาม" in reply
 
 
 def test_fare_for_a_distance(chat):
@@ -120,11 +118,15 @@ def test_the_vest_qr_page_is_served_by_the_product(db, stack):
 def test_complaint_about_the_verified_rider_with_the_place_shared(chat, db):
     rider = _rider(db)
     chat.say(f"ตรวจสอบวินรหัส {codes.format_code(rider.code)}")
-    categories = next(m for m in chat.say("1") if m["buttons"])  # 1. complain about this rider
-    assert len(categories["buttons"]) == 6
-    reply = texts(chat.say("2"))  # dangerous driving
+    reply = texts(chat.say("1"))  # 1. complain about this rider: the code is not asked again
+    assert "ที่ไหน" in reply and "รหัสอะไร" not in reply
+    chat.say("ปากซอยพหลโยธิน 24")
+    chat.say("เมื่อกี้")
+    reply = texts(chat.say("ขับประมาท หวาดเสียวตลอดทาง"))
+    assert "ตรวจสอบก่อนส่ง" in reply and codes.format_code(rider.code) in reply
+    reply = texts(chat.say("1"))
     number = re.search(r"MT-\d{6}", reply).group()
-    assert "ขับขี่อันตราย" in reply and codes.format_code(rider.code) in reply
+    assert "ขับขี่อันตราย" in reply
     reply = texts(chat.share_location(13.7563, 100.5018))
     assert number in reply and "13.75630" in reply
     with db.begin() as session:
@@ -158,3 +160,109 @@ def test_a_photo_of_the_vest_qr_is_decoded_and_verified(db, stack):
     assert "รูปถ่ายคิวอาร์โค้ด" in say("ตรวจสอบวินมอไซค์ให้หน่อย")
     reply = say("/share_image" + json.dumps({"image_ref": ref}))
     assert codes.format_code(rider.code) in reply and rider.first_name in reply
+
+
+# --- issue 11: the complaint record, corrected codes, the right service ---------------------
+
+def _typo(code: str) -> str:
+    """The code with its fourth digit changed: the check digit catches it."""
+    return code[:3] + str((int(code[3]) + 1) % 10) + code[4:]
+
+
+def test_complaint_asks_only_what_is_missing_for_an_unknown_rider_and_reads_it_back(chat, db):
+    reply = texts(chat.say("อยากร้องเรียนวินมอไซค์ครับ"))
+    assert "รหัสอะไร" in reply and "ไม่ทราบ" in reply
+    reply = texts(chat.say("ไม่ทราบ"))
+    assert "ทะเบียนรถ" in reply  # then the plate or the stand, if known
+    reply = texts(chat.say("ทะเบียน 2กท 5561"))
+    assert "ที่ไหน" in reply
+    reply = texts(chat.say("ปากซอยรามคำแหง 53"))
+    assert "เมื่อไร" in reply
+    reply = texts(chat.say("เมื่อวานซืนตอนบ่ายโมง"))
+    assert "เกิดอะไรขึ้น" in reply
+    messages = chat.say("พูดจาไม่สุภาพ ตะคอกใส่ยายผม")
+    readback = texts(messages)
+    assert readback.startswith("ตรวจสอบก่อนส่ง")
+    for detail in ("ไม่ทราบรหัสผู้ขับ", "ทะเบียน 2กท 5561", "ปากซอยรามคำแหง 53", "13.00",
+                   "ตะคอกใส่ยายผม"):
+        assert detail in readback, detail
+    assert [b["title"] for b in messages[-1]["buttons"]] == ["ส่งเลย", "แก้ไข"]
+    assert "MT-" not in readback  # nothing is filed before the citizen confirms
+    reply = texts(chat.say("1"))
+    number = re.search(r"MT-\d{6}", reply).group()
+    assert "คุกคามหรือพูดจาไม่สุภาพ" in reply
+    with db.begin() as session:
+        case = session.get(Complaint, service.case_id(number))
+        assert (case.rider_id, case.rider_code, case.rider_hint) == (None, "", "ทะเบียน 2กท 5561")
+        assert case.place == "ปากซอยรามคำแหง 53" and "13.00" in case.occurred_at
+        assert case.occurred_on is not None and "ตะคอกใส่ยายผม" in case.description
+
+
+def test_a_complete_complaint_in_one_message_goes_straight_to_the_read_back(chat, db):
+    rider = _rider(db)
+    code = codes.format_code(rider.code)
+    reply = texts(chat.say(f"วินรหัส {code} ที่หน้าตลาดบางกะปิ เมื่อวานตอนหกโมงเย็น "
+                           "เก็บเงินเกิน 40 บาท"))
+    assert reply.startswith("ตรวจสอบก่อนส่ง")
+    for detail in (code, "หน้าตลาดบางกะปิ", "เมื่อวาน", "18.00", "เก็บเงินเกิน 40 บาท"):
+        assert detail in reply, detail
+    # a correction changes only what it names
+    assert "แก้" in texts(chat.say("2"))
+    reply = texts(chat.say("เมื่อวานสองทุ่ม"))
+    assert "20.00" in reply and "18.00" not in reply
+    assert "หน้าตลาดบางกะปิ" in reply and code in reply and "เก็บเงินเกิน 40 บาท" in reply
+    reply = texts(chat.say("ส่งเลย"))
+    number = re.search(r"MT-\d{6}", reply).group()
+    with db.begin() as session:
+        case = session.get(Complaint, service.case_id(number))
+        assert case.rider_id == rider.id and case.category == "overcharge"
+        assert case.place == "หน้าตลาดบางกะปิ" and "20.00" in case.occurred_at
+
+
+def test_a_side_question_inside_the_complaint_is_answered_and_the_complaint_resumes(chat):
+    chat.say("ร้องเรียนวินค่ะ")
+    chat.say("จำไม่ได้ค่ะ")
+    chat.say("ไม่ทราบ")
+    assert "เมื่อไร" in texts(chat.say("หน้าโรงพยาบาลราชวิถี"))
+    reply = texts(chat.say("ค่าวิน 3 กิโลได้เท่าไหร่คะ"))
+    assert "30 บาท" in reply and "เมื่อไร" in reply  # answered, then the open question again
+    assert "เกิดอะไรขึ้น" in texts(chat.say("เมื่อกี้"))
+    reply = texts(chat.say("ไม่ยอมทอนเงินให้ค่ะ"))
+    assert "ตรวจสอบก่อนส่ง" in reply and "หน้าโรงพยาบาลราชวิถี" in reply
+
+
+def test_a_corrected_code_gets_the_riders_status_not_a_trip_link(chat, db):
+    rider = _rider(db)
+    reply = texts(chat.say(f"ตรวจสอบวินรหัส {codes.format_code(_typo(rider.code))}"))
+    assert "ไม่ถูกต้อง" in reply and "1584" in reply
+    for retry in (f"ขอโทษ รหัส {codes.format_code(rider.code)} ครับ", f"พิมพ์ผิด {rider.code}"):
+        reply = texts(chat.say(retry))
+        assert rider.first_name in reply and "ใช้งานได้" in reply, retry
+        assert "/motortaxi/trip/" not in reply, retry
+
+
+def test_a_corrected_code_of_a_suspended_rider_warns(chat, db):
+    rider = _rider(db, "suspended")
+    chat.say(f"เช็ควิน {codes.format_code(_typo(rider.code))}")
+    reply = texts(chat.say(f"ขอโทษค่ะ ที่ถูกคือ {rider.code[:4]} {rider.code[4:]}"))
+    assert "คำเตือน" in reply and "พักใช้" in reply and "/motortaxi/trip/" not in reply
+
+
+def test_a_code_right_after_the_bot_asked_for_it_is_read_as_the_code(chat, db):
+    rider = _rider(db)
+    assert "รหัสผู้ขับ 8 หลัก" in texts(chat.say("ตรวจสอบวิน"))
+    thai = rider.code.translate(str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙"))
+    reply = texts(chat.say(f"{thai[:4]} {thai[4:]}"))
+    assert codes.format_code(rider.code) in reply and rider.first_name in reply
+
+
+def test_a_scam_transfer_does_not_get_motorcycle_fares(chat):
+    reply = texts(chat.say("โอนเงินให้คนขายของออนไลน์แล้วโดนบล็อก"))
+    assert "ค่าโดยสาร" not in reply and "25 บาท" not in reply
+    assert "1441" in reply
+
+
+def test_a_threat_during_the_ride_reaches_the_emergency_answer_even_inside_a_complaint(chat):
+    chat.say("ร้องเรียนวิน")
+    messages = chat.say("ตอนนี้วินพาออกนอกเส้นทาง ไม่ยอมจอดให้ลง ช่วยด้วย")
+    assert "191" in messages[0]["text"]
