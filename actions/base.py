@@ -27,6 +27,11 @@ def response_text(domain: dict[str, Any], name: str, **values: Any) -> str:
     return text.format(**values) if values else text
 
 
+def voice(tracker: Tracker) -> bool:
+    """The user asked for the spoken form: numbers, codes and amounts also as words."""
+    return tracker.get_slot("reply_mode") == "voice"
+
+
 def channel_of(sender_id: str) -> str:
     """The channel a sender id belongs to: ``web:abc`` → ``web``; others → ``rest``."""
     prefix, sep, _ = sender_id.partition(":")

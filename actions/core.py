@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from actions.base import SafeAction, channel_of, response_text, settings
 from bot import hotlines, registry
 from bot.db import session_factory
-from bot.emergency import plea, triage
+from bot.emergency import Triage, call_text_en, is_english, plea, triage
 from bot.models import HandoffRequest
 
 log = logging.getLogger(__name__)
@@ -61,12 +61,35 @@ class ActionShowMenu(SafeAction):
         return [SlotSet("menu_shown", True)]
 
 
+# Words that turn the spoken form off; anything else asking for a mode turns it on.
+PLAIN_MODE_WORDS = ("ปิด", "เลิก", "ยกเลิก", "ไม่ต้อง", "ไม่ใช้", "ปกติ", "ธรรมดา", "เหมือนเดิม",
+                    "หยุด", "stop", "off", "normal")
+
+
+class ActionSetReplyMode(SafeAction):
+    """Remember how this user wants answers: ``voice`` (numbers also as words) or plain."""
+
+    def name(self) -> str:
+        return "action_set_reply_mode"
+
+    async def act(self, dispatcher, tracker, domain):
+        # "เปิด" (turn on) contains "ปิด" (turn off): take it out before looking
+        said = (tracker.latest_message.get("text") or "").lower().replace("เปิด", " ")
+        if any(w in said for w in PLAIN_MODE_WORDS):
+            dispatcher.utter_message(response="utter_reply_mode_plain")
+            return [SlotSet("reply_mode", None)]
+        dispatcher.utter_message(response="utter_reply_mode_voice")
+        return [SlotSet("reply_mode", "voice")]
+
+
 class ActionReplyOrFallback(SafeAction):
-    """A message the classifier could not place (out of scope, low confidence).
+    """A message the classifier could not place (out of scope, low confidence), or a bare
+    yes or no.
 
     If the bot's last question is still open (slot ``expecting``), the skill that asked reads
-    the message as its answer. Otherwise a polite miss: the menu the first time, a short
-    "พิมพ์ เมนู" hint after that, so a phone screen is not filled with it again and again.
+    the message as its answer. Otherwise a yes or no is acknowledged, and a miss is answered
+    politely: the menu the first time, a short "พิมพ์ เมนู" hint after that, so a phone screen
+    is not filled with it again and again.
     """
 
     def name(self) -> str:
@@ -78,6 +101,10 @@ class ActionReplyOrFallback(SafeAction):
             skill, action = found
             return await hand_over(skill, action, dispatcher, tracker, domain, [])
         intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent in ("affirm", "deny"):  # nothing is waiting for a yes or a no
+            dispatcher.utter_message(
+                response="utter_acknowledge" if intent == "affirm" else "utter_deny")
+            return []
         dispatcher.utter_message(
             response="utter_out_of_scope" if intent == "out_of_scope" else "utter_fallback")
         if tracker.get_slot("menu_shown"):
@@ -89,17 +116,63 @@ class ActionReplyOrFallback(SafeAction):
 
 class ActionEmergency(SafeAction):
     """Danger now, after the engine has given the first number (``utter_emergency_call``):
-    the other numbers the message calls for, then what to do next."""
+    the other numbers the message calls for, then what to do next. Thoughts of self-harm get
+    a short kind word and a button to talk to a person instead of instructions; a message in
+    English gets the numbers in English too, with the tourist police."""
 
     def name(self) -> str:
         return "action_emergency"
 
     async def act(self, dispatcher, tracker, domain):
-        found = triage(tracker.latest_message.get("text") or "") or plea()
+        text = tracker.latest_message.get("text") or ""
+        found = triage(text) or plea()
+        if is_english(text):
+            emergency_in_english(dispatcher, domain, found)
+            return [SlotSet("emergency_kinds", " ".join(found.kinds))]
+        # The kind-specific word below already names 1323 (self-harm) or 1300 (family).
+        said_below = {"1323"} if found.self_harm else (
+            {"1300"} if "family_violence" in found.kinds else set())
         for call in found.calls[1:]:
+            if call.hotline in said_below:
+                continue
             dispatcher.utter_message(response="utter_emergency_also", hotline=call.hotline,
                                      hotline_name=hotlines.name(call.hotline), label=call.label_th)
-        dispatcher.utter_message(response="utter_emergency_after")
+        if found.self_harm:
+            if "self_harm_act" in found.kinds:
+                dispatcher.utter_message(response="utter_crisis_act")
+            dispatcher.utter_message(response="utter_crisis_support", buttons=[
+                {"title": response_text(domain, "utter_crisis_button"),
+                 "payload": "/human_handoff"}])
+        elif "family_violence" in found.kinds:
+            dispatcher.utter_message(response="utter_emergency_family")
+        else:
+            dispatcher.utter_message(response="utter_emergency_after")
+        return [SlotSet("emergency_kinds", " ".join(found.kinds))]
+
+
+def emergency_in_english(dispatcher, domain: dict[str, Any], found: Triage) -> None:
+    """The numbers of an emergency again in English, then the tourist police (1155); for
+    thoughts of self-harm a kind word and the button to talk to a person."""
+    dispatcher.utter_message(text=call_text_en(found.calls[0].hotline))
+    for call in found.calls[1:]:
+        dispatcher.utter_message(response="utter_english_also", hotline=call.hotline,
+                                 hotline_name=hotlines.hotlines()[call.hotline]["name_en"])
+    if found.self_harm:
+        dispatcher.utter_message(response="utter_english_crisis", buttons=[
+            {"title": response_text(domain, "utter_english_crisis_button"),
+             "payload": "/human_handoff"}])
+    dispatcher.utter_message(response="utter_english_tourist")
+
+
+class ActionEnglish(SafeAction):
+    """A message in English that is not an emergency: the emergency numbers and the tourist
+    police in English, and that this service is in Thai."""
+
+    def name(self) -> str:
+        return "action_english"
+
+    async def act(self, dispatcher, tracker, domain):
+        dispatcher.utter_message(response="utter_english_service")
         return []
 
 
@@ -147,7 +220,12 @@ class ActionHumanHandoff(SafeAction):
             log.exception("could not record a handoff request")
             dispatcher.utter_message(response="utter_handoff_unavailable")
             return []
-        template = "utter_handoff_existing" if existed else "utter_handoff_recorded"
+        kinds = (tracker.get_slot("emergency_kinds") or "").split()
+        if any(k.startswith("self_harm") for k in kinds):
+            # someone in crisis asked for a person: no "nobody is here" ticket, a voice now
+            template = "utter_handoff_crisis"
+        else:
+            template = "utter_handoff_existing" if existed else "utter_handoff_recorded"
         dispatcher.utter_message(response=template, case_number=number)
         return [SlotSet("handoff_case", number)]
 

@@ -10,7 +10,9 @@ A test fails when its stack logged an error (a line at ERROR or CRITICAL level, 
 traceback, in any of the stack's log files) while it ran, or when a reply it read contained
 the internal-error apology. A test that causes errors on purpose declares the log lines it
 expects with the ``expect_log`` fixture; one that expects an apology says so
-(``Chat.say(..., expect_apology=True)``). The model is the one ``make train`` built.
+(``Chat.say(..., expect_apology=True)``). Every reply the web chat user reads must fit a
+phone screen (``bot.text.BUBBLE_MAX`` visible characters). The model is the one
+``make train`` built.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.channels.texts import TEXTS  # noqa: E402
 from bot.stack import Stack, free_port  # noqa: E402
+from bot.text import BUBBLE_MAX, visible_length  # noqa: E402
 
 # Settings that switch features on or point at outside services: a test stack gets them only
 # when the test passes them, never from the environment of whoever runs the tests.
@@ -72,6 +75,13 @@ def assert_no_apology(texts_: Iterable[str]) -> None:
     the action server failed): an answer a test reads must be the real one."""
     found = apology_in(texts_)
     assert found is None, f"the stack answered with its internal-error apology: {found!r}"
+
+
+def assert_bubbles_fit(texts_: Iterable[str]) -> None:
+    """Every reply fits a phone screen: at most ``BUBBLE_MAX`` visible characters."""
+    for t in texts_:
+        assert visible_length(t) <= BUBBLE_MAX, (
+            f"a reply of {visible_length(t)} visible characters (limit {BUBBLE_MAX}): {t!r}")
 
 
 # --- errors in the stack's logs ---------------------------------------------------------------
@@ -264,6 +274,7 @@ class Chat:
         messages = resp.json()["messages"]
         if not expect_apology:
             assert_no_apology(m["text"] for m in messages)
+        assert_bubbles_fit(m["text"] for m in messages)
         return messages
 
     def say(self, text: str, expect_apology: bool = False) -> list[dict]:

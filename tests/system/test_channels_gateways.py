@@ -61,12 +61,12 @@ def test_line_quick_reply_postback_picks_the_choice(platforms):
     assert user.post(user.event(postback, token)).status_code == 200
     answer = joined(user.reply_to(token))
     # the police service asks where the user is, with the emergency number
-    assert answer.startswith("ส่งตำแหน่งของคุณ") and answer.endswith("โทร 191"), answer
+    assert answer.startswith("อยู่ที่ไหนคะ") and answer.endswith("โทร 191"), answer
 
 
 def test_line_location_gets_the_police_answer(platforms):
     user = LineUser(platforms)
-    user.say("หาสถานีตำรวจใกล้ฉัน")
+    user.say("โรงพักไหนดูแลพื้นที่ที่ฉันอยู่")
     token = uuid.uuid4().hex
     location = {"type": "message", "message": {
         "type": "location", "id": "4" * 12, "title": "ตำแหน่งของฉัน",

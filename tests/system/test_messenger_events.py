@@ -18,8 +18,8 @@ def mid() -> str:
 
 def test_messenger_location_gets_the_covering_police_station(platforms):
     user = MessengerUser(platforms)
-    asked = joined(user.say("หาสถานีตำรวจใกล้ฉัน"))
-    assert asked.startswith("ส่งตำแหน่งของคุณ"), asked
+    asked = joined(user.say("โรงพักไหนดูแลพื้นที่ที่ฉันอยู่"))
+    assert asked.startswith("อยู่ที่ไหนคะ"), asked
     answer = user.send({"message": {"mid": mid(), "attachments": [{
         "type": "location", "title": "ตำแหน่งของฉัน",
         "payload": {"coordinates": PATHUM_WAN}}]}}, choices=True)

@@ -1,0 +1,43 @@
+"""The shared conversation: the menu once, then a short hint; the services not open yet said
+so; the spoken form asked for once and remembered."""
+
+from __future__ import annotations
+
+import re
+
+from tests.system.conftest import texts
+
+
+def test_the_menu_comes_once_then_a_short_hint(chat):
+    menu = texts(chat.say("สวัสดีครับ"))
+    assert re.search(r"^1\. ตำรวจ", menu, re.M) and re.search(r"^6\. ", menu, re.M)
+    miss = texts(chat.say("ฟหกดฟหกด่าสว"))
+    assert "พิมพ์ เมนู" in miss
+    assert not re.search(r"^1\. ตำรวจ", miss, re.M)  # not the whole menu again
+    again = texts(chat.say("เมนู"))
+    assert re.search(r"^1\. ตำรวจ", again, re.M)
+
+
+def test_a_first_miss_shows_the_menu_itself(chat):
+    miss = texts(chat.say("ฟหกดฟหกด่าสว"))
+    assert re.search(r"^1\. ตำรวจ", miss, re.M)
+
+
+def test_the_menu_says_which_services_give_a_hotline_for_now(chat):
+    menu = texts(chat.say("มีบริการอะไรบ้าง"))
+    lines = {m[0]: m[1] for m in re.findall(r"^(\d)\. (.+)$", menu, re.M)}
+    assert "ยังไม่เปิด" in lines["2"] and "1479" in lines["2"]
+    assert "ยังไม่เปิด" in lines["4"] and "1362" in lines["4"]
+    assert "ยังไม่เปิด" in lines["6"] and "1784" in lines["6"]
+    assert "ยังไม่เปิด" not in lines["1"] and "ยังไม่เปิด" not in lines["5"]
+
+
+def test_a_yes_with_nothing_asked_is_acknowledged(chat):
+    assert texts(chat.say("โอเคครับ")).startswith("รับทราบ")
+
+
+def test_the_spoken_form_is_asked_for_once_and_turned_off_again(chat):
+    on = texts(chat.say("ผมใช้โปรแกรมอ่านหน้าจอ ช่วยอ่านตัวเลขเป็นคำด้วยครับ"))
+    assert "เป็นคำอ่าน" in on
+    off = texts(chat.say("ปิดโหมดเสียงครับ"))
+    assert "แบบปกติ" in off
