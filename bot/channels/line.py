@@ -233,7 +233,9 @@ class LineChannel:
         outbox, so the user sees them at the next contact."""
         user_id = sender.split(":", 1)[1]
         notes = len(out.note_ids)
-        replies = out.replies[:notes] + render.compact(out.replies[notes:], render.LINE_TEXT_MAX)
+        replies = out.replies[:notes] + render.fit(
+            out.replies[notes:], room=max(1, render.LINE_MESSAGES_PER_CALL - notes),
+            limit=render.LINE_TEXT_MAX)
         messages = render.line_messages(replies)
         owners = render.owners(replies, render.line_messages)
         groups = render.batches(list(zip(messages, owners, strict=True)))

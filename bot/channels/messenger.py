@@ -228,8 +228,9 @@ class MessengerChannel:
         pending and the unsent answers join the outbox for the next contact."""
         psid = sender.split(":", 1)[1]
         notes = len(out.note_ids)
-        replies = out.replies[:notes] + render.compact(out.replies[notes:],
-                                                       render.MESSENGER_TEXT_MAX)
+        # one Send API call per message: phone-sized bubbles unless an answer is very long
+        replies = out.replies[:notes] + render.fit(out.replies[notes:], room=8,
+                                                   limit=render.MESSENGER_TEXT_MAX)
         messages = render.messenger_messages(replies)
         owners = render.owners(replies, render.messenger_messages)
         for number, message in enumerate(messages):

@@ -119,6 +119,25 @@ def normalize(replies: list[dict[str, Any]]) -> list[Reply]:
     return out
 
 
+# A phone-sized bubble in UTF-16 code units: about bot.text.BUBBLE_MAX visible Thai
+# characters together with the vowel and tone marks above and below them.
+PHONE_UNITS = 450
+
+
+def fit(replies: list[Reply], room: int, limit: int) -> list[Reply]:
+    """Consecutive texts joined into phone-sized bubbles; into bigger ones (up to ``limit``)
+    only when phone-sized ones would take more than ``room`` platform messages.
+
+    >>> parts = normalize([{"text": "ก" * 300}, {"text": "ข" * 300}, {"text": "ค"}])
+    >>> [len(r.text) for r in fit(parts, room=5, limit=5000)]
+    [300, 303]
+    >>> [len(r.text) for r in fit(parts, room=1, limit=5000)]
+    [605]
+    """
+    phone = compact(replies, PHONE_UNITS)
+    return phone if len(phone) <= room else compact(replies, limit)
+
+
 def compact(replies: list[Reply], limit: int) -> list[Reply]:
     """Consecutive texts joined into one message (as the engine wrote them, paragraphs apart)
     while the result fits ``limit``, so an answer needs fewer platform messages (LINE takes
