@@ -11,8 +11,8 @@ import pytest
 
 from bot.text import BUBBLE_MAX, visible_length
 from skills.signtax import districts
-from skills.signtax.dialogue import step
 from skills.signtax.parse import parse
+from tests.app.test_signtax_dialogue import said, talk
 
 MARCH = date(2026, 3, 2)
 
@@ -92,20 +92,6 @@ def test_a_province_written_out_is_still_read():
 
 
 # --- through the conversation ---------------------------------------------------------------
-
-def talk(*messages, today=MARCH):
-    state, turns = None, []
-    for m in messages:
-        t = step(state, m, today=today)
-        state = t.state
-        turns.append(t)
-    return turns
-
-
-def said(turn):
-    return "\n".join([m["text"] for m in turn.messages] + ([turn.prompt["text"]] if turn.prompt
-                                                           else []))
-
 
 def bubbles(turn):
     return [m["text"] for m in turn.messages] + ([turn.prompt["text"]] if turn.prompt else [])
