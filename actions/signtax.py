@@ -21,7 +21,7 @@ from actions.core import parse_coordinates
 from bot import registry
 from bot.db import session_factory
 from skills.signtax import dialogue, districts, links, service
-from skills.signtax.speech import figure, say_baht, thai_date
+from skills.signtax.speech import say_baht, thai_date
 from skills.signtax.texts import text
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ ACTIVE = SlotSet("active_skill", "signtax")
 # Intents the core answers even in the middle of the form (the form pauses); so does any
 # other skill's intent when the message says nothing about signs.
 CORE_FIRST = {"emergency", "human_handoff", "greet", "help", "goodbye", "thanks",
-              "out_of_scope"}
+              "out_of_scope", "set_reply_mode", "english"}
 ALWAYS_FIRST = {"emergency", "human_handoff"}
 LEAVE_CONFIDENCE = 0.6
 OWN_ACTIONS = {"signtax_form", "validate_signtax_form", "action_ask_signtax_done",
@@ -70,7 +70,8 @@ class ValidateSigntaxForm(SafeAction):
         raw = message.get("text") or ""
         turn = dialogue.step(tracker.get_slot("signtax_state"),
                              "" if raw.startswith("/") else raw,
-                             today=service.today_in_bangkok(), location=located)
+                             today=service.today_in_bangkok(), location=located,
+                             spoken=voice(tracker))
         other = registry.skill_for_intent(name)
         leaving = confidence >= LEAVE_CONFIDENCE and (
             name in ALWAYS_FIRST or (other is not None and other.id != "signtax"))
@@ -140,7 +141,7 @@ class ActionSigntaxLocation(SafeAction):
 
 def _baht(spoken: bool):
     """Amounts in figures; also in words when the user asked for the spoken form."""
-    return say_baht if spoken else (lambda amount: f"{figure(amount)} บาท")
+    return say_baht if spoken else dialogue.plain_baht
 
 
 def _bill_messages(bill: service.Bill, cfg, spoken: bool = False) -> list[dict[str, Any]]:

@@ -112,9 +112,13 @@ def _target(st: dict[str, Any], text_: str) -> int | None:
 
 
 def step(state: dict[str, Any] | None, message: str, *, today: date,
-         location: districts.Located | None = None) -> Turn:
-    """Advance the conversation by one user message (or one shared location)."""
+         location: districts.Located | None = None, spoken: bool = False) -> Turn:
+    """Advance the conversation by one user message (or one shared location).
+
+    ``spoken``: the user asked for the spoken form, so amounts are also written in words.
+    """
     st = {**new_state(), **copy.deepcopy(state)} if state else new_state()
+    st["spoken"] = spoken
     turn = Turn(state=st)
     if st["paused"] and st["signs"]:  # back after another service: say what is kept
         turn.messages.append(_msg("resume", n=len(st["signs"])))
@@ -418,8 +422,9 @@ def pack(blocks: list[list[str]]) -> list[dict[str, Any]]:
 
 def result_messages(st: dict[str, Any], today: date, outside: bool = False
                     ) -> list[dict[str, Any]]:
-    """The total first, then each sign with its working, then notes; amounts written to be
-    read aloud; each bubble fits a phone (``BUBBLE_MAX``)."""
+    """The total first, then each sign with its working, then notes; amounts also in words
+    in the spoken form; each bubble fits a phone (``BUBBLE_MAX``)."""
+    baht = say_baht if st.get("spoken") else plain_baht
     rules = tax.load_rules()
     sch = rules.schedule_for(today.year)
     ex = exemptions()["exemptions"]
@@ -435,14 +440,14 @@ def result_messages(st: dict[str, Any], today: date, outside: bool = False
         lines = [text("sign_line", n=n, type=rules.types[r.sign.sign_type]["short_th"],
                       moving=text("moving_yes" if r.sign.moving else "moving_no"),
                       width=figure(Decimal(str(s["w"]))), length=figure(Decimal(str(s["l"]))))]
-        lines += _working(r)
+        lines += _working(r, baht)
         if r.area_cm2 <= exemptions()["unverified"]["small_sign"]["max_area_cm2"]:
             lines.append(text("small_sign_note"))
         blocks.append(lines)
         any_full_year |= r.quarter is None
     total = tax.total(results)
     head = [text("result_header", year=today.year + 543, schedule=sch.title_th),
-            text("result_total", amount=say_baht(total))]
+            text("result_total", amount=baht(total))]
     if total <= 0:
         return pack([head + [text("result_all_exempt")]] + blocks)
     notes = []
@@ -454,12 +459,17 @@ def result_messages(st: dict[str, Any], today: date, outside: bool = False
         late, _rule = tax.late_filing_surcharge(total, today, deadline, notified=False, rules=rules)
         if late:
             notes.append(text("result_late_filing", deadline=thai_date(deadline),
-                              surcharge=say_baht(late), amount=say_baht(total + late)))
+                              surcharge=baht(late), amount=baht(total + late)))
     # a sign's working shares the amount's bubble when it fits, else follows it
     return pack([head] + blocks + [[n] for n in notes])
 
 
-def _working(r: tax.SignTax) -> list[str]:
+def plain_baht(amount: Decimal) -> str:
+    """``'2,340 บาท'``: figures only (the spoken form adds the words)."""
+    return f"{figure(amount)} บาท"
+
+
+def _working(r: tax.SignTax, baht=plain_baht) -> list[str]:
     lines = [text("working_area", area=figure(r.area_cm2), full=r.full_units)]
     if r.remainder_cm2:
         lines.append(text("working_rounded_up" if r.remainder_counted else "working_rounded_down",
@@ -475,5 +485,5 @@ def _working(r: tax.SignTax) -> list[str]:
         elif step_key == "first_year_share":
             lines.append(text("working_share", quarter=r.quarter,
                               percent=figure(r.share * 100)))
-    lines.append(text("working_tax", amount=say_baht(r.tax)))
+    lines.append(text("working_tax", amount=baht(r.tax)))
     return lines

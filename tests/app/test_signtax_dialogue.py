@@ -36,6 +36,12 @@ def test_parser_reads_units_digits_and_words():
         assert (m.width_cm, m.length_cm, m.sign_type, m.moving) == (w, length, sign_type, moving)
 
 
+def test_the_spoken_form_writes_amounts_in_words_too():
+    turn = step(None, "ป้ายไทยปนอังกฤษ กว้าง 1.5 เมตร ยาว 3 เมตร ติดอยู่กับที่", today=MARCH,
+                spoken=True)
+    assert "2,340 บาท (สองพันสามร้อยสี่สิบบาทถ้วน)" in said(turn)
+
+
 def test_one_sign_asks_only_what_is_missing_then_shows_the_working():
     t1, t2, t3, t4 = talk("ป้ายไทยปนอังกฤษ กว้าง 1.5 เมตร ยาว 3 เมตร", "1", "1", "เขตจตุจักร")
     assert t1.state["pending"] == "moving" and "1. ติดอยู่กับที่" in t1.prompt["text"]
@@ -43,7 +49,7 @@ def test_one_sign_asks_only_what_is_missing_then_shows_the_working():
     # the amount does not need the district: it comes as soon as the sign is complete
     out = said(t2)
     assert "90 หน่วย" in out and "90 × 26 = 2,340 บาท" in out and "เขตไหน" not in out
-    assert "2,340 บาท (สองพันสามร้อยสี่สิบบาทถ้วน)" in out
+    assert "2,340 บาท" in out and "ถ้วน" not in out  # words only in the spoken form
     assert t2.state["pending"] == "offer" and "1. ยื่นแบบและออกใบแจ้งชำระ: ยื่นแบบ ภ.ป.1" in t2.prompt["text"]
     # filing does: asked after "1"
     assert t3.state["pending"] == "district" and "เขตไหน" in said(t3)

@@ -37,7 +37,14 @@ def test_a_yes_with_nothing_asked_is_acknowledged(chat):
 
 
 def test_the_spoken_form_is_asked_for_once_and_turned_off_again(chat):
+    plain = texts(chat.say("เบอร์โทร สน.ลุมพินี"))
+    assert "02-255-5994" in plain and "อ่านว่า" not in plain
     on = texts(chat.say("ผมใช้โปรแกรมอ่านหน้าจอ ช่วยอ่านตัวเลขเป็นคำด้วยครับ"))
     assert "เป็นคำอ่าน" in on
+    phone = texts(chat.say("เบอร์โทร สน.ลุมพินี"))
+    assert "อ่านว่า ศูนย์ สอง, สอง ห้า ห้า, ห้า เก้า เก้า สี่" in phone
+    tax = texts(chat.say("ภาษีป้ายไทยล้วน กว้าง 1 เมตร ยาว 2 เมตร ติดอยู่กับที่"))
+    assert "200 บาท (สองร้อยบาทถ้วน)" in tax  # remembered across services
     off = texts(chat.say("ปิดโหมดเสียงครับ"))
     assert "แบบปกติ" in off
+    assert "อ่านว่า" not in texts(chat.say("เบอร์โทร สน.ลุมพินี"))
