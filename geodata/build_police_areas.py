@@ -250,7 +250,7 @@ def build(shared: Path) -> tuple[list[dict], list[dict]]:
             "lon": f"{seed.x:.5f}", "seed_basis": seeds_rows[name]["basis"],
             "approximate": "yes: position is a seed point, not the station's address",
             "confidence": st["confidence"],
-            "source": "shared/reference/bangkok_metro_police_stations.csv (compiled 2026-11)",
+            "source": "Metropolitan Police Bureau public station lists, compiled 2026-11 (geodata/ATTRIBUTION.md)",
         })
     return features, facts
 

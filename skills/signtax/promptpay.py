@@ -1,7 +1,8 @@
 """PromptPay / Thai QR payment payloads (EMVCo merchant-presented QR) and bill QR images.
 
 Fields are ID (2 digits) + length (2 digits) + value; CRC-16/CCITT-FALSE over the whole
-payload including ``6304`` closes it. See /work/shared/reference/promptpay-qr.md::
+payload including ``6304`` closes it (EMVCo QR Code Specification for Payment Systems,
+merchant-presented mode, as profiled by the Thai QR Code standard of the Bank of Thailand)::
 
     >>> crc16("123456789".encode())
     10673

@@ -1,6 +1,6 @@
 """Legal maximum fares, against figures worked out by hand from the ministerial regulation.
 
-Rule (../shared/reference/hotlines-and-benefits.md): first 2 km 25 baht; 2 to 5 km +5 baht
+Rule (ministerial regulation B.E. 2559 on motorcycle-taxi fares): first 2 km 25 baht; 2 to 5 km +5 baht
 per km; 5 to 15 km +10 baht per km; beyond 15 km as agreed, else at most 10 baht per km.
 A started kilometre counts as a whole one (the data file says so).
 """
