@@ -37,7 +37,7 @@ from schemathesis import GenerationMode
 
 from bot.channels.testing import FakeGraph, FakeLine, line_signature, messenger_signature
 from bot.stack import Stack, free_port
-from tests.system.conftest import ROOT
+from tests.system.conftest import ROOT, model_path
 
 DESCRIPTION = ROOT / "bot" / "web" / "openapi.yaml"
 LINE_SECRET, LINE_TOKEN = "fuzz-line-secret", "fuzz-line-access-token"
@@ -141,12 +141,9 @@ class FiguresInSummary:
 @pytest.fixture(scope="module")
 def fuzz(tmp_path_factory, request):
     """A stack with everything on, the fake platforms, a tally and a real bill to pay."""
-    info = ROOT / "var" / "build" / "config.json"
-    if not info.exists():
-        pytest.fail("no model build found: run `make train` first")
     line, graph = FakeLine(LINE_TOKEN).start(), FakeGraph(FB_TOKEN).start()
     var = tmp_path_factory.mktemp("fuzz-var")
-    stack = Stack(model=Path(json.loads(info.read_text())["model"]), var_dir=var,
+    stack = Stack(model=model_path(), var_dir=var,
                   app_port=free_port(), engine_port=free_port(), action_port=free_port(),
                   log_dir=var / "logs", env={
                       "DATABASE_URL": f"sqlite:///{var / 'app.db'}",
