@@ -17,7 +17,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
-# endpoints.yml reads ACTION_PORT, ACTION_TOKEN, TRACKER_DIALECT and TRACKER_DB: bot.stack sets
+# endpoints.yml reads ACTION_PORT, ACTION_TOKEN, TRACKER_DIALECT and TRACKER_DB: bot.tools.stack sets
 # them (a random token, the run's own tracker) for every process it starts. Rasa commands that
 # only read endpoints.yml without calling actions get placeholders and a throwaway tracker.
 RASA_OFFLINE_ENV := ACTION_PORT=1 ACTION_TOKEN=no-actions-called TRACKER_DIALECT=sqlite \
@@ -64,17 +64,17 @@ lock: ## Re-resolve requirements/*.in into the locked requirements/*.txt
 	  rm -rf $$tmp; done
 
 train: $(ENGINE)/.installed ## Train the model if it is missing or stale (cached by hash)
-	@$(ENGINE_PY) -m bot.build
+	@$(ENGINE_PY) -m bot.tools.build
 
 validate: train ## Check training data and domain with `rasa data validate`
-	@$(RASA) data validate --domain $$($(ENGINE_PY) -m bot.build --show domain) \
+	@$(RASA) data validate --domain $$($(ENGINE_PY) -m bot.tools.build --show domain) \
 	  --data nlu_data --config config.yml --fail-on-warnings
 
 run: setup ## Run the product: engine, action server and web app on loopback (Ctrl-C stops)
-	@$(APP_PY) -m bot.run
+	@$(APP_PY) -m bot.tools.run
 
 skills: $(APP)/.installed ## List the installed skills
-	@$(APP_PY) -m bot.registry
+	@$(APP_PY) -m bot.kernel.registry
 
 lint: $(APP)/.installed ## Static checks (ruff)
 	@$(APP)/bin/ruff check bot actions skills tests bench geodata
@@ -83,7 +83,7 @@ test-engine: train ## Engine-runtime tests: tokenizer, normaliser, held-out NLU 
 	@$(ENGINE_PY) -m pytest -q tests/engine
 
 test-stories: train ## Rasa test stories (end to end: NLU and dialogue) for the core conversation
-	@$(RASA_OFFLINE_ENV) $(RASA) test core --model $$($(ENGINE_PY) -m bot.build --show model) \
+	@$(RASA_OFFLINE_ENV) $(RASA) test core --model $$($(ENGINE_PY) -m bot.tools.build --show model) \
 	  --e2e --stories tests/stories --fail-on-prediction-errors --out var/results/stories
 
 test-app: setup train ## App-runtime tests, including the running product (system tests)

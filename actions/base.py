@@ -10,7 +10,7 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.settings import Settings
+from bot.kernel.settings import Settings
 
 log = logging.getLogger(__name__)
 

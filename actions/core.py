@@ -6,7 +6,6 @@ import asyncio
 import importlib
 import inspect
 import logging
-import math
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -15,10 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from actions.base import SafeAction, channel_of, response_text, settings
-from bot import hotlines, registry
-from bot.db import session_factory
-from bot.emergency import Triage, call_text_en, is_english, plea, triage
-from bot.models import HandoffRequest
+from bot.app.models import HandoffRequest
+from bot.kernel import hotlines, registry
+from bot.kernel.db import session_factory
+from bot.kernel.emergency import Triage, call_text_en, is_english, plea, triage
+from bot.kernel.point import InvalidCoordinates, check_point
 
 log = logging.getLogger(__name__)
 HANDOFF_CONTEXT_MESSAGES = 5
@@ -236,19 +236,9 @@ def parse_coordinates(entities: list[dict[str, Any]]) -> tuple[float, float] | s
     if "latitude" not in values and "longitude" not in values:
         return "missing"
     try:
-        lat, lon = values["latitude"], values["longitude"]
-        if isinstance(lat, bool) or isinstance(lon, bool):
-            raise TypeError
-        lat, lon = float(lat), float(lon)
-    except (KeyError, TypeError, ValueError):
-        return "ต้องมีทั้งละติจูดและลองจิจูดเป็นตัวเลข"
-    if not (math.isfinite(lat) and math.isfinite(lon)):
-        return "พิกัดต้องเป็นตัวเลขจริง"
-    if not -90 <= lat <= 90:
-        return "ละติจูดต้องอยู่ระหว่าง -90 ถึง 90"
-    if not -180 <= lon <= 180:
-        return "ลองจิจูดต้องอยู่ระหว่าง -180 ถึง 180"
-    return lat, lon
+        return check_point(values.get("latitude"), values.get("longitude"))
+    except InvalidCoordinates as exc:
+        return str(exc)
 
 
 def skill_action(skill: registry.Manifest, action_name: str) -> Action:

@@ -15,9 +15,9 @@ from sqlalchemy import select
 
 from actions.base import SafeAction, response_text, settings
 from actions.core import skill_action
-from bot import registry
-from bot.db import session_factory
-from bot.text import normalize
+from bot.kernel import registry
+from bot.kernel.db import session_factory
+from bot.kernel.text import normalize
 from skills.motortaxi import codes, fares, record, service, vest
 from skills.motortaxi.models import CATEGORIES, Complaint, utcnow
 from skills.motortaxi.service import thai_time
@@ -122,7 +122,7 @@ class ActionMotortaxiScanPhoto(SafeAction):
 
     async def act(self, dispatcher, tracker, domain):
         events = [SlotSet("active_skill", SKILL)]
-        from bot import uploads  # the gateway's photo store (core); imported when a photo comes
+        from bot.app import uploads  # the gateway's photo store (core); imported when a photo comes
 
         ref = _entity(tracker, "image_ref") or tracker.get_slot("image_ref")
         try:

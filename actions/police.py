@@ -15,9 +15,9 @@ from typing import Any
 from rasa_sdk.events import SlotSet
 
 from actions.base import SafeAction, settings, voice
-from bot.db import session_factory
-from bot.geo import InvalidCoordinates
-from bot.text import normalize
+from bot.kernel.db import session_factory
+from bot.kernel.geo import InvalidCoordinates
+from bot.kernel.text import normalize
 from skills.police import service, warnings
 
 ACTIVE = SlotSet("active_skill", "police")

@@ -18,8 +18,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.base import SafeAction, settings, voice
 from actions.core import parse_coordinates
-from bot import registry
-from bot.db import session_factory
+from bot.kernel import registry
+from bot.kernel.db import session_factory
 from skills.signtax import dialogue, districts, links, service
 from skills.signtax.speech import say_baht, thai_date
 from skills.signtax.texts import text

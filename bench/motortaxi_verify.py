@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import select  # noqa: E402
 
-from bot.db import session_factory, upgrade  # noqa: E402
+from bot.kernel.db import session_factory, upgrade  # noqa: E402
 from skills.motortaxi import codes, importer, service, vest  # noqa: E402
 from skills.motortaxi.models import Rider  # noqa: E402
 from skills.motortaxi.web import rider_page  # noqa: E402

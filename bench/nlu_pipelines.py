@@ -31,8 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.build import build, heldout_files  # noqa: E402
-from bot.stack import ENGINE_ENV, ENGINE_PYTHON, Stack, free_port  # noqa: E402
+from bot.tools.build import build, heldout_files  # noqa: E402
+from bot.tools.stack import ENGINE_ENV, ENGINE_PYTHON, Stack, free_port  # noqa: E402
 
 CONFIGS = [ROOT / "config.yml", ROOT / "bench" / "configs" / "diet_ted.yml"]
 # A realistic mix: menu, services, small talk, off-topic; every one runs custom actions or rules.
@@ -41,7 +41,7 @@ SCRIPT = ["สวัสดีครับ", "มีบริการอะไ�
 CONCURRENCY = (10, 50)
 NOT_A_SERVICE = {"out_of_scope", "nlu_fallback", "english"}
 FALLBACK = "nlu_fallback"
-ENGLISH = "english"  # a message with no Thai gets the English notice (bot.nlu.emergency)
+ENGLISH = "english"  # a message with no Thai gets the English notice (bot.engine.nlu.emergency)
 THAI_LETTER = re.compile("[\u0e01-\u0e4e]")
 THRESHOLDS = [round(0.05 * i, 2) for i in range(1, 19)]
 
@@ -71,7 +71,7 @@ def heldout_examples() -> list[tuple[str, str]]:
 
 def service(intent: str) -> str:
     """The skill that owns an intent, or ``core``."""
-    from bot import registry
+    from bot.kernel import registry
 
     skill = registry.skill_for_intent(intent)
     return skill.id if skill else "core"

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import zxingcpp  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from bot.db import session_factory, upgrade  # noqa: E402
+from bot.kernel.db import session_factory, upgrade  # noqa: E402
 from skills.signtax import districts, promptpay, service, tax  # noqa: E402
 from skills.signtax.dialogue import step  # noqa: E402
 
@@ -61,7 +61,7 @@ def main() -> None:
     med, _ = timed(lambda: districts.match_text("ป้ายอยู่เขตจตุจัก"), 500)
     rows.append(("typed district (exact, khwaeng, outside, fuzzy)", f"median {med:.2f} ms"))
     med, p95 = timed(lambda: districts.locate(13.8029, 100.5530), 500)
-    rows.append(("shared location → khet (bot.geo)", f"median {med:.2f} ms, p95 {p95:.2f} ms"))
+    rows.append(("shared location → khet (bot.kernel.geo)", f"median {med:.2f} ms, p95 {p95:.2f} ms"))
     payload = promptpay.bill_payment("099400016550100", "ST2630000001", "10302569", 2540)
     med, _ = timed(lambda: promptpay.qr_png(payload), 50)
     png = promptpay.qr_png(payload)

@@ -1,1 +1,1 @@
-"""Skill plugins: one package per public service, discovered by ``bot.registry``."""
+"""Skill plugins: one package per public service, discovered by ``bot.kernel.registry``."""

@@ -8,7 +8,7 @@ body 400, and nothing reaches the conversation.
 A typed message is only ever text: Rasa reads a message starting with "/" as an intent with
 entities ("/restart", "/share_location{...}"), so such syntax is honoured only when the app's
 gateway marks the message as a payload it offered to this user (``metadata.choice`` true;
-only the gateway holds the token). Anything else is disarmed by ``bot.text.typed``.
+only the gateway holds the token). Anything else is disarmed by ``bot.kernel.text.typed``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 
 from bot.engine import outage, speedups
-from bot.text import typed
+from bot.kernel.text import typed
 
 MAX_MESSAGE_CHARS = 5000
 MAX_SENDER_CHARS = 128

@@ -9,7 +9,7 @@ It serves what ``rasa run --enable-api --auth-token …`` serves, with three dif
   secret is on the command line for ``ps`` to show;
 - every log line — Rasa's, Sanic's, TensorFlow's, structlog's, Python warnings (Rasa's
   warning about an unparsable ``/intent{…}`` message quotes the user's text) and uncaught
-  tracebacks — goes through :class:`bot.privacy.MaskingFormatter`: phone numbers, citizen IDs
+  tracebacks — goes through :class:`bot.kernel.privacy.MaskingFormatter`: phone numbers, citizen IDs
   and secrets are masked; other libraries' deprecation warnings are hidden (``LOG_LEVEL``,
   default INFO, changes the level; DEBUG shows them);
 - files it creates (the SQLite tracker store) are readable by this user only (umask 077).
@@ -23,7 +23,7 @@ import logging
 import os
 import sys
 
-from bot import privacy
+from bot.kernel import privacy
 
 # Quiet, private defaults; the environment may override them.
 ENV_DEFAULTS = {
@@ -56,7 +56,7 @@ def configure_logging(level: int) -> None:
 
     Rasa's own set-up (``rasa.__main__``) would add coloredlogs' handler to the root logger and
     give Sanic and TensorFlow loggers that bypass it; here Rasa sets its levels and warning
-    filters, then :func:`bot.privacy.install` takes every logger over.
+    filters, then :func:`bot.kernel.privacy.install` takes every logger over.
     """
     import rasa.utils.common as rasa_common
     from rasa.utils.log_utils import configure_structlog

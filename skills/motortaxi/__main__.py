@@ -15,7 +15,7 @@ import json
 import sys
 from pathlib import Path
 
-from bot.db import session_factory, upgrade
+from bot.kernel.db import session_factory, upgrade
 
 from . import codes, demo, importer, service, vest
 

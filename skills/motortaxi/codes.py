@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from bot.text import thai_digits_to_arabic
+from bot.kernel.text import thai_digits_to_arabic
 
 LENGTH = 8  # seven payload digits and one check digit
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.text import normalize, thai_digits_to_arabic
+from bot.kernel.text import normalize, thai_digits_to_arabic
 
 from . import codes
 from .models import RIDER_STATUSES, Rider
@@ -67,7 +67,7 @@ class ImportReport:
 
 @lru_cache(maxsize=8192)
 def _normalize(value: str) -> str:
-    """``bot.text.normalize``, cached: stands, districts and provinces repeat in every file."""
+    """``bot.kernel.text.normalize``, cached: stands, districts and provinces repeat in every file."""
     return normalize(value) if value else ""
 
 

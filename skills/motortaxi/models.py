@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db import Base, utcnow
+from bot.kernel.db import Base, utcnow
 
 # Registry statuses; "revoked" also invalidates the vest QR.
 ACTIVE, SUSPENDED, EXPIRED, REVOKED = "active", "suspended", "expired", "revoked"

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from bot.text import normalize
+from bot.kernel.text import normalize
 
 from . import codes
 

@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from bot import notify
-from bot.text import normalize
+from bot.kernel import notify
+from bot.kernel.text import normalize
 
 from . import codes, fares
 from .models import (

@@ -26,10 +26,10 @@ from typing import Any
 
 from aiohttp import web
 
-from bot import staff
-from bot.db import session_factory
-from bot.httpbody import BodyTooLarge, read_whole
-from bot.ratelimit import RateLimit, client_key
+from bot.kernel import staff
+from bot.kernel.db import session_factory
+from bot.kernel.httpbody import BodyTooLarge, read_whole
+from bot.kernel.ratelimit import RateLimit, client_key
 
 from . import demo, service, vest
 from .models import CASE_STATUSES, Rider

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.text import normalize
+from bot.kernel.text import normalize
 
 DATA = Path(__file__).resolve().parent / "data" / "legal_kb.yml"
 NGRAMS = (2, 3, 4)

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db import Base, utcnow
+from bot.kernel.db import Base, utcnow
 
 
 class CrimeWarning(Base):

@@ -19,8 +19,8 @@ from urllib.parse import quote
 
 import yaml
 
-from bot.geo import Place, resolve_place
-from bot.text import BUBBLE_MAX, visible_length
+from bot.kernel.geo import Place, resolve_place
+from bot.kernel.text import BUBBLE_MAX, visible_length
 
 from .knowledge import default_kb
 from .stations import Coverage, Station, default_index
@@ -196,7 +196,7 @@ def _tel(phone: str) -> str | None:
 
 
 def station_message(lat: float, lon: float, place: Place | None = None) -> dict[str, Any]:
-    """The station covering a point. Raises ``bot.geo.InvalidCoordinates`` for bad input."""
+    """The station covering a point. Raises ``bot.kernel.geo.InvalidCoordinates`` for bad input."""
     return coverage_message(default_index().at(lat, lon), place)
 
 

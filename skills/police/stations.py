@@ -5,7 +5,7 @@ Two layers make one national index (both approximate, and the answers say so):
 - Bangkok: the 88 metropolitan stations (สน.), ``geodata/police_bangkok.geojson``, built by
   ``geodata/build_police_areas.py`` from แขวง polygons and a hand-reviewed assignment table.
 - Elsewhere: one provincial station (สภ.) per อำเภอ, named after the district, derived on load
-  from the 928-district boundary layer that ``bot.geo`` already holds.
+  from the 928-district boundary layer that ``bot.kernel.geo`` already holds.
 
 An official layer in the same schema (GeoJSON features whose properties are ``SCHEMA``) can
 replace both: ``StationIndex.load(official=path)``.
@@ -26,10 +26,10 @@ from typing import Any
 
 from rtree import index
 
-from bot.geo import PolygonLayer, check_point, haversine_m, read_geojson
-from bot.geo.admin import BANGKOK, GEODATA
-from bot.geo.admin import layers as admin_layers
-from bot.text import fold
+from bot.kernel.geo import PolygonLayer, check_point, haversine_m, read_geojson
+from bot.kernel.geo.admin import BANGKOK, GEODATA
+from bot.kernel.geo.admin import layers as admin_layers
+from bot.kernel.text import fold
 
 BANGKOK_LAYER = GEODATA / "police_bangkok.geojson"
 # An official jurisdiction layer dropped here (same schema) replaces both approximate layers.
@@ -127,7 +127,7 @@ class StationIndex:
     def at(self, lat: float, lon: float) -> Coverage:
         """The station covering the point; outside every area, the nearest area's station.
 
-        Raises ``bot.geo.InvalidCoordinates`` (Thai reason) for impossible coordinates.
+        Raises ``bot.kernel.geo.InvalidCoordinates`` (Thai reason) for impossible coordinates.
         """
         lat, lon = check_point(lat, lon)
         i = self.areas.lookup_index(lon, lat)

@@ -2,7 +2,7 @@
 
 Districts are the 928 อำเภอ/เขต of the boundary layer, keyed by P-code (``TH1007`` for เขต
 ปทุมวัน). A warning is stored and, in the same transaction, one notification per subscriber
-is queued with ``bot.notify.enqueue``; the channels layer delivers it. Posting the same
+is queued with ``bot.kernel.notify.enqueue``; the channels layer delivers it. Posting the same
 ``request_key`` again returns the stored warning and sends nothing new.
 """
 
@@ -15,8 +15,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import gazetteer, notify
-from bot.geo import admin_at, resolve_place
+from bot.kernel import gazetteer, notify
+from bot.kernel.geo import admin_at, resolve_place
 
 from .models import CrimeWarning, Subscription
 from .service import t

@@ -15,10 +15,10 @@ from typing import Any
 
 from aiohttp import web
 
-from bot import staff
-from bot.db import session_factory
-from bot.geo import InvalidCoordinates
-from bot.httpbody import BodyTooLarge, read_whole
+from bot.kernel import staff
+from bot.kernel.db import session_factory
+from bot.kernel.geo import InvalidCoordinates
+from bot.kernel.httpbody import BodyTooLarge, read_whole
 
 from . import warnings
 from .service import t, texts

@@ -22,7 +22,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from bot.text import BUBBLE_MAX, visible_length
+from bot.kernel.text import BUBBLE_MAX, visible_length
 
 from . import districts, tax
 from .parse import CM_PER, Mention, exemptions, guess_unit, parse

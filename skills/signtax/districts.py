@@ -1,8 +1,8 @@
 """Which Bangkok district (khet) a sign is in: from a typed name or a shared location.
 
-Typed names use the gazetteer (``bot.gazetteer``): a khet, a khwaeng (mapped to its khet) or a
+Typed names use the gazetteer (``bot.kernel.gazetteer``): a khet, a khwaeng (mapped to its khet) or a
 place outside Bangkok (province or amphoe). Misspellings get fuzzy candidates for numbered
-choices. A location uses the shared place kernel ``bot.geo.admin_at`` (point in polygon on the
+choices. A location uses the shared place kernel ``bot.kernel.geo.admin_at`` (point in polygon on the
 HDX COD-AB boundaries: © Royal Thai Survey Department via OCHA/HDX, CC BY-IGO)::
 
     >>> [d.name_th for d in match_text("ป้ายอยู่เขตจตุจักร").khet]
@@ -17,8 +17,8 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from bot import gazetteer, geo
-from bot.text import normalize
+from bot.kernel import gazetteer, geo
+from bot.kernel.text import normalize
 
 BANGKOK = "กรุงเทพมหานคร"
 BANGKOK_WORDS = ("กรุงเทพ", "กทม", "bangkok")
@@ -141,7 +141,7 @@ class Located:
 
 
 def locate(lat: float, lon: float) -> Located:
-    """The khet at a point (``bot.geo.admin_at``); outside Bangkok says so, with the province."""
+    """The khet at a point (``bot.kernel.geo.admin_at``); outside Bangkok says so, with the province."""
     area = geo.admin_at(lat, lon)
     if area is None:
         return Located(False, None, None)

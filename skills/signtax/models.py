@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from bot.db import Base, utcnow
+from bot.kernel.db import Base, utcnow
 
 
 class Business(Base):

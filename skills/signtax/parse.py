@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.text import normalize, thai_digits_to_arabic
+from bot.kernel.text import normalize, thai_digits_to_arabic
 
 DATA = Path(__file__).resolve().parent / "data"
 CM_PER = {"m": 100.0, "cm": 1.0, "mm": 0.1, "inch": 2.54}

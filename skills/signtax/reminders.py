@@ -9,7 +9,7 @@ import argparse
 import sys
 from datetime import date
 
-from bot.db import session_factory
+from bot.kernel.db import session_factory
 
 from .service import enqueue_march_reminders, today_in_bangkok
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import notify
+from bot.kernel import notify
 
 from . import tax
 from .models import Assessment, Business, Filing, HeldPayment, Payment, SignRecord

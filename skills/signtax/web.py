@@ -28,9 +28,9 @@ from decimal import Decimal
 from aiohttp import web
 from sqlalchemy import select
 
-from bot import staff
-from bot.db import session_factory
-from bot.httpbody import BodyTooLarge, read_whole
+from bot.kernel import staff
+from bot.kernel.db import session_factory
+from bot.kernel.httpbody import BodyTooLarge, read_whole
 
 from . import links, promptpay, service
 from .models import Assessment, HeldPayment

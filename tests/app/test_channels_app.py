@@ -11,8 +11,7 @@ import re
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot import db
-from bot.channels.testing import (
+from bot.app.channels.testing import (
     FakeGraph,
     FakeLine,
     line_body,
@@ -20,10 +19,11 @@ from bot.channels.testing import (
     line_text_event,
     messenger_signature,
 )
-from bot.channels.texts import TEXTS
-from bot.settings import Settings
-from bot.stack import free_port
-from bot.web.app import create_app
+from bot.app.channels.texts import TEXTS
+from bot.app.web.app import create_app
+from bot.kernel import db
+from bot.kernel.settings import Settings
+from bot.tools.stack import free_port
 
 
 def settings_for(tmp_path, **channels) -> Settings:
@@ -36,7 +36,7 @@ def settings_for(tmp_path, **channels) -> Settings:
 
 @pytest.mark.asyncio
 async def test_channels_without_credentials_are_off_and_say_so_once(tmp_path, caplog):
-    caplog.set_level(logging.INFO, logger="bot.web.app")
+    caplog.set_level(logging.INFO, logger="bot.app.web.app")
     async with TestClient(TestServer(create_app(settings_for(tmp_path)))) as client:
         assert (await client.post("/webhooks/line", data=b"{}")).status == 404
         assert (await client.get("/webhooks/messenger")).status == 404

@@ -10,14 +10,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from bot import db, notify
-from bot.channels.conversation import Conversations, Payload, _aware, utcnow
-from bot.channels.line import LineChannel
-from bot.channels.messenger import MessengerChannel
-from bot.channels.models import ChannelContact, NotificationClaim
-from bot.channels.notifier import Notifier
-from bot.channels.testing import FakeGraph, FakeLine
-from bot.settings import Settings
+from bot.app.channels.conversation import Conversations, Payload, _aware, utcnow
+from bot.app.channels.line import LineChannel
+from bot.app.channels.messenger import MessengerChannel
+from bot.app.channels.models import ChannelContact, NotificationClaim
+from bot.app.channels.notifier import Notifier
+from bot.app.channels.testing import FakeGraph, FakeLine
+from bot.kernel import db, notify
+from bot.kernel.settings import Settings
 
 
 @pytest.fixture

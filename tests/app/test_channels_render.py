@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.channels import render
+from bot.app.channels import render
 
 MENU = [{"title": t, "payload": f"/s{i}"} for i, t in enumerate(
     ["ตำรวจ", "บริการสำหรับคนตาบอดและสายตาเลือนราง", "วินมอเตอร์ไซค์รับจ้าง"], start=1)]

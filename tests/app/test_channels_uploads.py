@@ -11,8 +11,8 @@ import time
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot import db, uploads
-from bot.channels.testing import (
+from bot.app import uploads
+from bot.app.channels.testing import (
     FakeGraph,
     FakeLine,
     line_body,
@@ -20,10 +20,11 @@ from bot.channels.testing import (
     line_signature,
     messenger_signature,
 )
-from bot.channels.texts import TEXTS
-from bot.settings import Settings
-from bot.stack import free_port
-from bot.web.app import create_app
+from bot.app.channels.texts import TEXTS
+from bot.app.web.app import create_app
+from bot.kernel import db
+from bot.kernel.settings import Settings
+from bot.tools.stack import free_port
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
 JPEG = b"\xff\xd8\xff\xe0" + bytes(64)

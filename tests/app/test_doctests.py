@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-ENGINE_ONLY = ("bot/nlu", "bot/engine", "bot/migrations")  # Rasa modules: the engine runtime
+ENGINE_ONLY = ("bot/engine/nlu", "bot/engine", "bot/app/migrations")  # Rasa modules: the engine runtime
 
 
 def modules() -> list[str]:

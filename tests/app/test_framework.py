@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from bot import checks, db, notify, registry
-from bot.settings import Settings
+from bot.kernel import db, notify, registry
+from bot.kernel.settings import Settings
+from bot.tools import checks
 
 
 def _skill(root, skill_id, order, status="ready", files=None, **extra):

@@ -1,4 +1,4 @@
-"""Typed places as citizens write them, through the shared resolver ``bot.geo.resolve_place``:
+"""Typed places as citizens write them, through the shared resolver ``bot.kernel.geo.resolve_place``:
 every kind of place, typos, abbreviations, romanised names, ambiguity, and everyday words
 that must never become places."""
 
@@ -8,8 +8,8 @@ import csv
 
 import pytest
 
-from bot.geo import admin_at, resolve_place
-from bot.geo.places import COMMON_WORDS_FILE, LANDMARKS_FILE
+from bot.kernel.geo import admin_at, resolve_place
+from bot.kernel.geo.places import COMMON_WORDS_FILE, LANDMARKS_FILE
 
 
 def one(text: str, **kw):
@@ -99,7 +99,7 @@ def test_ambiguous_names_are_candidates():
 
 
 def test_common_word_list_names_real_places():
-    names = {p.name_th for p in __import__("bot.gazetteer", fromlist=["x"]).load_places()}
+    names = {p.name_th for p in __import__("bot.kernel.gazetteer", fromlist=["x"]).load_places()}
     with open(COMMON_WORDS_FILE, encoding="utf-8") as fh:
         cue = [r["word"] for r in csv.DictReader(fh) if r["role"] == "cue"]
     assert cue and all(w in names for w in cue), [w for w in cue if w not in names]

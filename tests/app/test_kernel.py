@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 
-from bot import db, hotlines, privacy
-from bot.emergency import triage
-from bot.models import HandoffRequest
+from bot.app.models import HandoffRequest
+from bot.kernel import db, hotlines, privacy
+from bot.kernel.emergency import triage
 
 
 @pytest.mark.parametrize("text, first", [

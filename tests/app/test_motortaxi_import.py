@@ -9,7 +9,7 @@ import random
 import pytest
 from sqlalchemy import func, select
 
-from bot.db import session_factory, upgrade
+from bot.kernel.db import session_factory, upgrade
 from skills.motortaxi import codes, importer
 from skills.motortaxi.models import Rider
 

@@ -14,7 +14,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import func, select
 
-from bot.db import session_factory, upgrade
+from bot.kernel.db import session_factory, upgrade
 from skills.motortaxi import codes, demo, service, vest
 from skills.motortaxi.models import Position, Rider
 from tests.app.conftest import ROOT
@@ -166,9 +166,9 @@ def _run_action(monkeypatch, tmp_path, factory, action, message: dict, events=()
 
 
 def _run_photo_action(monkeypatch, tmp_path, factory, photo: bytes):
-    pytest.importorskip("bot.uploads")
+    pytest.importorskip("bot.app.uploads")
     from actions.motortaxi import ActionMotortaxiScanPhoto
-    from bot import uploads
+    from bot.app import uploads
 
     ref = uploads.save(tmp_path, photo, "image/jpeg")
     return _run_action(monkeypatch, tmp_path, factory, ActionMotortaxiScanPhoto(), {

@@ -16,11 +16,11 @@ from aiohttp.test_utils import TestServer
 from PIL import Image
 from sqlalchemy import select
 
-from bot import notify
-from bot.db import session_factory, upgrade
-from bot.ratelimit import RateLimit
-from bot.settings import Settings
-from bot.web.app import errors_and_headers
+from bot.app.web.app import errors_and_headers
+from bot.kernel import notify
+from bot.kernel.db import session_factory, upgrade
+from bot.kernel.ratelimit import RateLimit
+from bot.kernel.settings import Settings
 from skills.motortaxi import codes, demo, service, vest
 from skills.motortaxi import web as mt_web
 from skills.motortaxi.models import Rider

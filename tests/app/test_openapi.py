@@ -1,4 +1,4 @@
-"""The OpenAPI description (bot/web/openapi.yaml) lists exactly the routes the app mounts.
+"""The OpenAPI description (bot/app/web/openapi.yaml) lists exactly the routes the app mounts.
 
 Built from the real app with every optional part on (LINE, Messenger, staff token,
 payments), so a route added, removed or renamed without updating the description fails here.
@@ -12,10 +12,10 @@ from pathlib import Path
 import yaml
 from aiohttp import web
 
-from bot.settings import Settings
-from bot.web.app import create_app
+from bot.app.web.app import create_app
+from bot.kernel.settings import Settings
 
-DESCRIPTION = Path(__file__).resolve().parents[2] / "bot" / "web" / "openapi.yaml"
+DESCRIPTION = Path(__file__).resolve().parents[2] / "bot" / "app" / "web" / "openapi.yaml"
 METHODS = {"get", "put", "post", "delete", "patch", "options", "head", "trace"}
 
 

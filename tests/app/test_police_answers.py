@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from bot.text import BUBBLE_MAX, visible_length
+from bot.kernel.text import BUBBLE_MAX, visible_length
 from skills.police import service
 from skills.police.knowledge import KnowledgeBase
 

@@ -18,8 +18,8 @@ from actions.police import (
     ActionPoliceNearestStations,
     ActionPoliceStationPhone,
 )
-from bot import registry
-from bot.text import BUBBLE_MAX, visible_length
+from bot.kernel import registry
+from bot.kernel.text import BUBBLE_MAX, visible_length
 
 
 class Chat:

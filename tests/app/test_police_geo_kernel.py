@@ -1,11 +1,11 @@
-"""The shared geography kernel (bot.geo): place names in Thai text and admin areas at points."""
+"""The shared geography kernel (bot.kernel.geo): place names in Thai text and admin areas at points."""
 
 import csv
 
 import pytest
 
-from bot.geo import AdminArea, InvalidCoordinates, admin_at, resolve_place
-from bot.geo.places import LANDMARKS_FILE
+from bot.kernel.geo import AdminArea, InvalidCoordinates, admin_at, resolve_place
+from bot.kernel.geo.places import LANDMARKS_FILE
 
 
 def test_admin_at_bangkok_point_gives_khet_and_khwaeng():
@@ -70,7 +70,7 @@ def test_grid_lookup_agrees_with_the_rtree_and_a_full_scan():
 
     import shapely
 
-    from bot.geo.admin import layers
+    from bot.kernel.geo.admin import layers
 
     layer = layers().districts
     rng = random.Random(7)

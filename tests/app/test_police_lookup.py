@@ -7,8 +7,8 @@ import pytest
 import shapely
 from shapely.ops import unary_union
 
-from bot.geo import InvalidCoordinates
-from bot.geo.admin import layers as admin_layers
+from bot.kernel.geo import InvalidCoordinates
+from bot.kernel.geo.admin import layers as admin_layers
 from skills.police.stations import BANGKOK_LAYER, StationIndex, default_index
 
 # Well-known Bangkok places and the station the shipped assignment table gives them. Each of

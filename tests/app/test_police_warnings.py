@@ -9,10 +9,10 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from sqlalchemy import func, select
 
-from bot import notify
-from bot.db import session_factory, upgrade
-from bot.settings import Settings
-from bot.web.app import errors_and_headers
+from bot.app.web.app import errors_and_headers
+from bot.kernel import notify
+from bot.kernel.db import session_factory, upgrade
+from bot.kernel.settings import Settings
 from skills.police import warnings
 from skills.police import web as police_web
 from skills.police.models import CrimeWarning

@@ -25,10 +25,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, select, text, update
 
-from bot import db, notify
-from bot.channels.conversation import Conversations
-from bot.channels.models import ChannelContact, NotificationClaim
-from bot.stack import free_port
+from bot.app.channels.conversation import Conversations
+from bot.app.channels.models import ChannelContact, NotificationClaim
+from bot.kernel import db, notify
+from bot.tools.stack import free_port
 
 psycopg = pytest.importorskip("psycopg", reason="the psycopg driver is not installed")
 
@@ -108,7 +108,7 @@ def private_server() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def pg_url(request) -> Iterator[str]:
-    """A new empty database, migrated with ``python -m bot.db upgrade``; dropped afterwards."""
+    """A new empty database, migrated with ``python -m bot.kernel.db upgrade``; dropped afterwards."""
     admin = os.environ.get("TEST_POSTGRES_ADMIN_URL") or "host=127.0.0.1 port=5432 user=postgres"
     if not _can_connect(admin):
         admin = request.getfixturevalue("private_server")
@@ -121,7 +121,7 @@ def pg_url(request) -> Iterator[str]:
            f"{info.get('port', 5432)}/{name}")
     try:
         # exactly what deployments run, in its own process
-        subprocess.run([sys.executable, "-m", "bot.db", "upgrade"], cwd=db.MIGRATIONS.parents[1], check=True,
+        subprocess.run([sys.executable, "-m", "bot.kernel.db", "upgrade"], cwd=db.MIGRATIONS.parents[2], check=True,
                        env={**os.environ, "DATABASE_URL": url}, capture_output=True)
         yield url
     finally:

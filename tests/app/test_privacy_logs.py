@@ -1,7 +1,7 @@
 """Personal data and secrets never reach the logs in clear; tracker retention; private files.
 
-The web app and the action server are started as real processes (``python -m bot.web``,
-``python -m bot.action_server``) with one extra route each that logs a line, warns and raises
+The web app and the action server are started as real processes (``python -m bot.app.web``,
+``python -m bot.app.action_server``) with one extra route each that logs a line, warns and raises
 with a phone number, a national ID and the engine token in the text; the captured console must
 show them masked only.
 """
@@ -22,8 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from bot import privacy, retention
-from bot.settings import Settings
+from bot.app import retention
+from bot.kernel import privacy
+from bot.kernel.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 PHONE, CITIZEN_ID = "081-234-5678", "1101700203451"
@@ -161,21 +162,21 @@ def emit(name):
 
 WEB_HARNESS = BOOM + """
 import runpy
-import bot.web.app as app_module
+import bot.app.web.app as app_module
 real_create_app = app_module.create_app
 def create_app(settings):
     app = real_create_app(settings)
     async def boom(request):
-        emit("bot.web.test")
+        emit("bot.app.web.test")
     app.router.add_get("/test-boom", boom)
     return app
 app_module.create_app = create_app
-runpy.run_module("bot.web", run_name="__main__", alter_sys=True)
+runpy.run_module("bot.app.web", run_name="__main__", alter_sys=True)
 """
 
 ACTIONS_HARNESS = BOOM + """
 import sys
-import bot.action_server as server
+import bot.app.action_server as server
 real_create_app = server.create_app
 def create_app(settings):
     app = real_create_app(settings)
@@ -250,7 +251,7 @@ def test_retention_deletes_only_events_older_than_the_limit(tmp_path, caplog):
     _tracker(path, {"web:old-1": 45, "web:old-2": 30.5, "web:edge": 29.9, "web:new": 1})
     settings = Settings.from_env({"VAR_DIR": str(tmp_path), "SECRET_KEY": "k" * 32,
                                   "TRACKER_DB": str(path), "TRACKER_RETENTION_DAYS": "30"})
-    with caplog.at_level(logging.INFO, logger="bot.retention"):
+    with caplog.at_level(logging.INFO, logger="bot.app.retention"):
         assert retention.purge_configured(settings, now=NOW) == 2
     assert _senders(path) == {"web:edge", "web:new"}
     assert "deleted 2 conversation events older than 30 days" in caplog.text
@@ -301,9 +302,9 @@ def test_privacy_doctest_examples_hold():
 async def test_web_app_housekeeping_purges_the_tracker(tmp_path, caplog):
     import asyncio
 
-    from bot import db
-    from bot.channels.conversation import Conversations
-    from bot.channels.notifier import Notifier
+    from bot.app.channels.conversation import Conversations
+    from bot.app.channels.notifier import Notifier
+    from bot.kernel import db
 
     url = f"sqlite:///{tmp_path / 'app.db'}"
     db.upgrade(url)
@@ -319,7 +320,7 @@ async def test_web_app_housekeeping_purges_the_tracker(tmp_path, caplog):
                                   "DATABASE_URL": url})
     task = asyncio.create_task(Notifier(Conversations(None, url), [], settings).run())
     try:
-        with caplog.at_level(logging.INFO, logger="bot.retention"):
+        with caplog.at_level(logging.INFO, logger="bot.app.retention"):
             for _ in range(400):
                 if _senders(path) == {"web:2100"}:
                     break

@@ -8,7 +8,8 @@ import textwrap
 
 import pytest
 
-from bot import checks, registry
+from bot.kernel import registry
+from bot.tools import checks
 
 SKILL_IDS = ["police", "access", "motortaxi", "forest", "signtax", "disaster"]
 
@@ -18,7 +19,7 @@ def test_all_six_skills_are_discovered_in_menu_order():
 
 
 def test_every_skill_has_thai_title_and_a_known_hotline():
-    from bot import hotlines
+    from bot.kernel import hotlines
 
     for m in registry.discover():
         assert m.name_th and m.menu_th
@@ -59,9 +60,9 @@ def test_import_check_catches_rasa_channels_and_undeclared_skills(tmp_path):
         import json
         from rasa_sdk import Action
         import rasa.core
-        from bot.web import chat
+        from bot.app.web import chat
         from skills.other import service
-        from bot import text
+        from bot.kernel import text
         import requests
         from . import helpers
     """)
@@ -69,10 +70,10 @@ def test_import_check_catches_rasa_channels_and_undeclared_skills(tmp_path):
     problems = "\n".join(checks.skill_import_problems(skills))
     assert "imports rasa_sdk" in problems
     assert "imports rasa.core" in problems
-    assert "imports bot.web" in problems
+    assert "imports bot.app.web" in problems
     assert "imports skills.other" in problems
     assert "imports requests" in problems
-    assert "imports json" not in problems and "bot.text" not in problems
+    assert "imports json" not in problems and "bot.kernel.text" not in problems
 
 
 def test_declared_dependencies_and_requirements_are_allowed(tmp_path):

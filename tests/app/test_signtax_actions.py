@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import base
 from actions.signtax import ActionSigntaxFinish, ValidateSigntaxForm
-from bot.db import session_factory, upgrade
+from bot.kernel.db import session_factory, upgrade
 from skills.signtax import service
 from skills.signtax.tax import Sign
 

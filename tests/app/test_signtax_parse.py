@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from bot.text import BUBBLE_MAX, visible_length
+from bot.kernel.text import BUBBLE_MAX, visible_length
 from skills.signtax import districts
 from skills.signtax.parse import parse
 from tests.app.test_signtax_dialogue import said, talk

@@ -20,10 +20,10 @@ from aiohttp.test_utils import TestServer
 from PIL import Image
 from sqlalchemy import func, select
 
-from bot import notify
-from bot.db import session_factory, upgrade
-from bot.settings import Settings
-from bot.web.app import errors_and_headers
+from bot.app.web.app import errors_and_headers
+from bot.kernel import notify
+from bot.kernel.db import session_factory, upgrade
+from bot.kernel.settings import Settings
 from skills.signtax import links, promptpay, service
 from skills.signtax import web as st_web
 from skills.signtax.models import Assessment, HeldPayment, Payment

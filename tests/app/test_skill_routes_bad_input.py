@@ -22,9 +22,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 
-from bot.db import session_factory, upgrade
-from bot.settings import Settings
-from bot.web.app import errors_and_headers
+from bot.app.web.app import errors_and_headers
+from bot.kernel.db import session_factory, upgrade
+from bot.kernel.settings import Settings
 from skills.motortaxi import codes, demo, service
 from skills.motortaxi import web as mt_web
 from skills.motortaxi.models import Rider

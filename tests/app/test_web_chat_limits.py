@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.web.app import create_app
+from bot.app.web.app import create_app
 from tests.app.test_channels_app import settings_for
 
 

@@ -1,6 +1,6 @@
 // The web chat in a real browser, used with the keyboard alone, checked with axe-core.
 //
-// Starts the product exactly as `make run` does (python -m bot.run, on free loopback ports and
+// Starts the product exactly as `make run` does (python -m bot.tools.run, on free loopback ports and
 // a temporary var/), drives Debian's Chromium (/usr/bin/chromium, or $CHROMIUM) through
 // playwright-core, and injects npm's axe-core into the page. Run: npm test (or make test-browser).
 import { test, before, after } from "node:test";
@@ -34,14 +34,14 @@ function freePort() {
   });
 }
 
-// Starts `python -m bot.run` and resolves once it prints that it is ready.
+// Starts `python -m bot.tools.run` and resolves once it prints that it is ready.
 async function startProduct() {
   const [appPort, enginePort, actionPort] = [await freePort(), await freePort(), await freePort()];
   varDir = mkdtempSync(path.join(tmpdir(), "govbot-browser-"));
   const env = { ...process.env, VAR_DIR: varDir, APP_PORT: String(appPort),
     ENGINE_PORT: String(enginePort), ACTION_PORT: String(actionPort) };
   delete env.DATABASE_URL;
-  app = spawn(PYTHON, ["-m", "bot.run"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  app = spawn(PYTHON, ["-m", "bot.tools.run"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`not ready in 300 s:\n${output}`)), 300_000);
@@ -56,7 +56,7 @@ async function startProduct() {
     app.stderr.on("data", read);
     app.on("exit", (code) => {
       clearTimeout(timer);
-      reject(new Error(`bot.run exited with ${code}:\n${output.slice(-3000)}`));
+      reject(new Error(`bot.tools.run exited with ${code}:\n${output.slice(-3000)}`));
     });
   });
   app.removeAllListeners("exit");

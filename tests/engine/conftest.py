@@ -28,8 +28,8 @@ def pytest_terminal_summary(terminalreporter):
 
 @pytest.fixture(scope="session")
 def segmenter():
-    from bot.gazetteer import dictionary_words
-    from bot.nlu.segment import ThaiSegmenter
+    from bot.engine.nlu.segment import ThaiSegmenter
+    from bot.kernel.gazetteer import dictionary_words
 
     return ThaiSegmenter(dictionary_words())
 

@@ -6,10 +6,10 @@ import pytest
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.emergency import EmergencyOverride
-from bot.nlu.normalizer import ThaiNormalizer
-from bot.nlu.tokenizer import ThaiTokenizer
-from bot.text import normalize
+from bot.engine.nlu.emergency import EmergencyOverride
+from bot.engine.nlu.normalizer import ThaiNormalizer
+from bot.engine.nlu.tokenizer import ThaiTokenizer
+from bot.kernel.text import normalize
 
 
 @pytest.mark.parametrize("raw, expected", [

@@ -3,7 +3,7 @@
 Reads the held-out crisis lines (tests/engine/heldout/emergency.yml, each block naming the
 number that must come first) and the calm look-alikes (tests/engine/crisis_lookalikes.yml),
 neither ever trained on, and parses them through the full pipeline of the last trained model
-(the statistical classifier, then the rules of bot.nlu.emergency).
+(the statistical classifier, then the rules of bot.engine.nlu.emergency).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import yaml
 from rasa.shared.data import get_data_files, is_nlu_file
 from rasa.shared.nlu.training_data.loading import load_data
 
-from bot.text import normalize
+from bot.kernel.text import normalize
 from tests.engine.conftest import REPORT
 
 HERE = Path(__file__).resolve().parent
@@ -74,7 +74,7 @@ def test_every_crisis_gets_emergency_and_the_right_number_first(understand):
 
 
 def test_self_harm_with_physical_danger_gets_the_ambulance_and_the_mental_health_line():
-    from bot.emergency import triage
+    from bot.kernel.emergency import triage
 
     acts = [(t, first, also) for t, first, also in crisis_lines() if also]
     assert acts

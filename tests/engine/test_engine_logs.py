@@ -19,7 +19,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from bot import privacy
+from bot.kernel import privacy
 
 ROOT = Path(__file__).resolve().parents[2]
 PHONE, CITIZEN_ID = "081-234-5678", "1101700203451"

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from rasa.shared.nlu.training_data.loading import load_data
 
-from bot import registry
-from bot.build import HELDOUT_DIR, ROOT, heldout_files, shared_lines
+from bot.kernel import registry
+from bot.tools.build import HELDOUT_DIR, ROOT, heldout_files, shared_lines
 from tests.engine.conftest import REPORT
 
 NOT_A_SERVICE = {"out_of_scope", "nlu_fallback", "english"}

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from bot.gazetteer import load_places
+from bot.kernel.gazetteer import load_places
 
 SENTENCES = [
     "อยู่ลาดพร้าว แจ้งความที่ไหน",

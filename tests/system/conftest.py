@@ -11,7 +11,7 @@ traceback, in any of the stack's log files) while it ran, or when a reply it rea
 the internal-error apology. A test that causes errors on purpose declares the log lines it
 expects with the ``expect_log`` fixture; one that expects an apology says so
 (``Chat.say(..., expect_apology=True)``). Every reply the web chat user reads must fit a
-phone screen (``bot.text.BUBBLE_MAX`` visible characters). The model is the one
+phone screen (``bot.kernel.text.BUBBLE_MAX`` visible characters). The model is the one
 ``make train`` built.
 """
 
@@ -34,9 +34,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from bot.channels.texts import TEXTS  # noqa: E402
-from bot.stack import Stack, free_port  # noqa: E402
-from bot.text import BUBBLE_MAX, visible_length  # noqa: E402
+from bot.app.channels.texts import TEXTS  # noqa: E402
+from bot.kernel.text import BUBBLE_MAX, visible_length  # noqa: E402
+from bot.tools.stack import Stack, free_port  # noqa: E402
 
 # Settings that switch features on or point at outside services: a test stack gets them only
 # when the test passes them, never from the environment of whoever runs the tests.
@@ -242,7 +242,7 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
 @pytest.fixture(scope="session")
 def platforms(tmp_path_factory) -> Iterator[dict]:
     """A fake LINE platform, a fake Graph API and a stack whose gateways talk to them."""
-    from bot.channels.testing import FakeGraph, FakeLine
+    from bot.app.channels.testing import FakeGraph, FakeLine
     from tests.system import platforms as p
 
     line, graph = FakeLine(p.LINE_TOKEN).start(), FakeGraph(p.FB_TOKEN).start()

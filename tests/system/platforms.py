@@ -15,15 +15,15 @@ import uuid
 import requests
 from sqlalchemy import create_engine, text
 
-from bot import notify
-from bot.channels.testing import (
+from bot.app.channels.testing import (
     line_body,
     line_event,
     line_signature,
     line_text_event,
     messenger_signature,
 )
-from bot.db import session_factory
+from bot.kernel import notify
+from bot.kernel.db import session_factory
 from tests.system.conftest import assert_no_apology
 
 LINE_SECRET, LINE_TOKEN = "line-test-secret", "line-test-access-token"

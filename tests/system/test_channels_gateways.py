@@ -13,9 +13,9 @@ import uuid
 import requests
 from sqlalchemy import create_engine, text
 
-from bot import notify
-from bot.channels.testing import line_body, line_signature, line_text_event
-from bot.channels.texts import TEXTS
+from bot.app.channels.testing import line_body, line_signature, line_text_event
+from bot.app.channels.texts import TEXTS
+from bot.kernel import notify
 from tests.system.conftest import INTERNAL_ERROR, Chat
 from tests.system.platforms import (
     FB_VERIFY,

@@ -150,7 +150,7 @@ def test_conversation_survives_a_restart(stack):
 
 
 def test_a_picture_outside_any_picture_reading_service_asks_which_service(stack):
-    # Gateways send a stored picture to the engine as this message (see bot/uploads.py).
+    # Gateways send a stored picture to the engine as this message (see bot/app/uploads.py).
     url = f"http://127.0.0.1:{stack.engine_port}/webhooks/rest/webhook"
     resp = requests.post(url, json={"sender": "rest-picture",
                                     "message": '/share_image{"image_ref": "abc123"}',

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.text import visible_length
+from bot.kernel.text import visible_length
 from tests.system.conftest import texts
 
 CALL_NOW = "ทันที"  # the word of utter_emergency_call ("โทร 191 ทันที: …")

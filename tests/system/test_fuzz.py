@@ -1,9 +1,9 @@
 """Property-based fuzzing of the running app: never a 500, whatever arrives.
 
 One stack of its own (engine, action server, web app) with every feature on: LINE and
-Messenger (against the fake platforms of ``bot.channels.testing``), the staff token and
+Messenger (against the fake platforms of ``bot.app.channels.testing``), the staff token and
 PromptPay payments. It is fuzzed from the OpenAPI description the project keeps
-(``bot/web/openapi.yaml``, with schemathesis: every operation, staff ones with and without
+(``bot/app/web/openapi.yaml``, with schemathesis: every operation, staff ones with and without
 the token) and with hypothesis strategies aimed at what attackers and unlucky users send:
 chat bodies with lone surrogates, control characters and huge numbers; LINE, Messenger and
 bank-callback bodies signed correctly over fuzzed content; pages with fuzzed paths and queries.
@@ -35,11 +35,11 @@ from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
-from bot.channels.testing import FakeGraph, FakeLine, line_signature, messenger_signature
-from bot.stack import Stack, free_port
+from bot.app.channels.testing import FakeGraph, FakeLine, line_signature, messenger_signature
+from bot.tools.stack import Stack, free_port
 from tests.system.conftest import ROOT, model_path
 
-DESCRIPTION = ROOT / "bot" / "web" / "openapi.yaml"
+DESCRIPTION = ROOT / "bot" / "app" / "web" / "openapi.yaml"
 LINE_SECRET, LINE_TOKEN = "fuzz-line-secret", "fuzz-line-access-token"
 FB_SECRET, FB_TOKEN, FB_VERIFY = "fuzz-fb-secret", "fuzz-fb-page-token", "fuzz-fb-verify"
 STAFF_TOKEN, PAY_SECRET = "fuzz-staff-token", "fuzz-payment-secret"
@@ -365,7 +365,7 @@ def schema_fuzzer(fuzz, strategy, headers: dict, label: str, allowed: frozenset)
 
 
 def test_every_described_operation_answers_without_a_server_error(fuzz):
-    """schemathesis over bot/web/openapi.yaml: valid and invalid requests for every
+    """schemathesis over bot/app/web/openapi.yaml: valid and invalid requests for every
     operation; staff operations both with the staff token and without it."""
     schema = schemathesis.openapi.from_path(DESCRIPTION)
     staff_headers = {"Authorization": f"Bearer {STAFF_TOKEN}"}

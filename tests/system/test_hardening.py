@@ -15,7 +15,7 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
-from bot.channels.texts import TEXTS
+from bot.app.channels.texts import TEXTS
 from tests.system.conftest import Chat, apology_in, texts
 
 DANGER = "ช่วยด้วย พ่อล้มหมดสติไม่หายใจ"  # medical: 1669 first

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 
-from bot.channels.texts import TEXTS
+from bot.app.channels.texts import TEXTS
 from tests.system.platforms import MessengerUser, assert_menu, joined, tracker_user_events
 
 PATHUM_WAN = {"lat": 13.7465, "long": 100.5348}  # Siam, in Pathum Wan

@@ -11,8 +11,9 @@ import requests
 from PIL import Image
 from sqlalchemy import select
 
-from bot import notify, uploads
-from bot.db import session_factory
+from bot.app import uploads
+from bot.kernel import notify
+from bot.kernel.db import session_factory
 from skills.motortaxi import codes, demo, service, vest
 from skills.motortaxi.models import Complaint, Rider
 from tests.system.conftest import texts

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import requests
 
-from bot.stack import APP_PYTHON, ROOT, free_port
+from bot.tools.stack import APP_PYTHON, ROOT, free_port
 
 
 def children(pid: int, marker: str) -> list[int]:
@@ -49,7 +49,7 @@ def test_run_prints_urls_serves_restarts_a_dead_service_and_stops_on_ctrl_c(tmp_
     ports = {"APP_PORT": free_port(), "ENGINE_PORT": free_port(), "ACTION_PORT": free_port()}
     env = {**os.environ, "VAR_DIR": str(tmp_path), **{k: str(v) for k, v in ports.items()},
            "TRACKER_DB": "", "ENGINE_TOKEN": "", "ACTION_TOKEN": ""}  # its own, random
-    proc = subprocess.Popen([str(APP_PYTHON), "-m", "bot.run"], cwd=ROOT, env=env, text=True,
+    proc = subprocess.Popen([str(APP_PYTHON), "-m", "bot.tools.run"], cwd=ROOT, env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     output: list[str] = []
     chat = f"http://127.0.0.1:{ports['APP_PORT']}/api/chat"
@@ -69,7 +69,7 @@ def test_run_prints_urls_serves_restarts_a_dead_service_and_stops_on_ctrl_c(tmp_
             if (tmp_path / name).exists():
                 assert (tmp_path / name).stat().st_mode & 0o077 == 0, name
 
-        actions = children(proc.pid, "bot.action_server")
+        actions = children(proc.pid, "bot.app.action_server")
         assert len(actions) == 1
         os.kill(actions[0], signal.SIGKILL)
         assert read_until(proc, "action server started again", output, 60), (
@@ -83,7 +83,7 @@ def test_run_prints_urls_serves_restarts_a_dead_service_and_stops_on_ctrl_c(tmp_
             time.sleep(1)
         else:
             raise AssertionError(f"no answer after the restart: {reply.text}")
-        assert children(proc.pid, "bot.action_server") != actions
+        assert children(proc.pid, "bot.app.action_server") != actions
 
         proc.send_signal(signal.SIGINT)
         rest, _ = proc.communicate(timeout=60)

@@ -1,0 +1,147 @@
+"""Web chat gateway: validates the browser's messages and relays them to the engine.
+
+``POST /api/chat`` takes ``{"sender": id, "text": "..."}`` or
+``{"sender": id, "location": {"latitude": .., "longitude": ..}}`` and answers
+``{"messages": [{"text", "buttons", "image", "alt"}]}`` (the channels' rendering layer, so
+every text is complete). Bad input gets a 4xx with a Thai reason and reaches nothing; a typed
+number picks the numbered choice last offered; notifications that wait for this user (web
+chat users cannot be pushed to) come first in the answer.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+from typing import Any
+
+from aiohttp import web
+
+from bot.app.channels import render
+from bot.app.channels.conversation import Conversations, location_message
+from bot.app.channels.notifier import Notifier
+from bot.app.engine_client import EngineClient
+from bot.kernel.httpbody import BodyTooLarge, read_whole
+from bot.kernel.ratelimit import RateLimit, client_key
+from bot.kernel.text import normalize
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 8 * 1024
+MAX_TEXT_CHARS = 1000
+SENDER = re.compile(r"[A-Za-z0-9_-]{8,64}")  # whole string (fullmatch): no trailing newline
+
+ENGINE_KEY = web.AppKey("engine", EngineClient)
+CONVERSATIONS_KEY = web.AppKey("conversations", Conversations)
+NOTIFIER_KEY = web.AppKey("notifier", Notifier)
+TRUST_PROXY_KEY = web.AppKey("trust_proxy", bool)
+# Per client address: a person types a few messages a minute; this stops floods and scripts.
+LIMIT_KEY = web.AppKey("chat_limit", RateLimit)
+
+# User-facing reasons (Thai). Kept together so they can be reviewed in one place.
+REASONS = {
+    "content_type": "ต้องส่งข้อมูลแบบ JSON (Content-Type: application/json)",
+    "too_large": f"ข้อมูลที่ส่งมายาวเกินกำหนด ({MAX_BODY_BYTES // 1024} KB)",
+    "encoding": "ข้อมูลต้องเป็นข้อความ UTF-8 ไม่ใช่ไฟล์หรือข้อมูลไบนารี",
+    "json": "รูปแบบข้อมูลไม่ถูกต้อง อ่านเป็น JSON ไม่ได้",
+    "object": "ข้อมูลต้องเป็นออบเจ็กต์ JSON ที่มี sender และ text หรือ location",
+    "sender": "รหัสผู้ส่ง (sender) ไม่ถูกต้อง: ใช้ตัวอักษรอังกฤษ ตัวเลข - หรือ _ ยาว 8 ถึง 64 ตัว",
+    "one_of": "ส่ง text หรือ location อย่างใดอย่างหนึ่ง",
+    "text_type": "ข้อความ (text) ต้องเป็นตัวอักษร",
+    "empty": "ยังไม่ได้พิมพ์ข้อความ",
+    "text_long": f"ข้อความยาวเกิน {MAX_TEXT_CHARS:,} ตัวอักษร กรุณาแบ่งส่งเป็นหลายข้อความ",
+    "location": "ตำแหน่งต้องมี latitude (-90 ถึง 90) และ longitude (-180 ถึง 180) เป็นตัวเลข",
+    "too_many": "ส่งข้อความถี่เกินไป กรุณารอสักครู่แล้วส่งใหม่ ถ้าเป็นเหตุฉุกเฉินโทร 191 หรือ 1669",
+}
+
+
+class BadRequest(Exception):
+    """Invalid input; ``status`` and a Thai ``reason`` for the user."""
+
+    def __init__(self, key: str, status: int = 400, headers: dict[str, str] | None = None) -> None:
+        super().__init__(key)
+        self.status, self.reason, self.headers = status, REASONS[key], headers or {}
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False)
+
+
+def reply(body: dict[str, Any], status: int = 200) -> web.Response:
+    """A JSON response with Thai left readable (UTF-8, not \\u escapes)."""
+    return web.json_response(body, status=status, dumps=_dumps)
+
+
+def error(status: int, reason: str, headers: dict[str, str] | None = None) -> web.Response:
+    response = reply({"error": reason}, status=status)
+    response.headers.update(headers or {})
+    return response
+
+
+async def read_json(request: web.Request) -> Any:
+    """The request's JSON body, within the size limit, or ``BadRequest``."""
+    if request.content_type != "application/json":
+        raise BadRequest("content_type", 415)
+    try:
+        raw = await read_whole(request.content, MAX_BODY_BYTES, request.content_length)
+    except BodyTooLarge:
+        raise BadRequest("too_large", 413) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest("encoding") from None
+    if "\x00" in text:
+        raise BadRequest("encoding")
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
+        raise BadRequest("json") from None
+
+
+def parse_text(value: Any) -> str:
+    """The typed text, normalised (control and invisible characters, lone surrogates gone)."""
+    if not isinstance(value, str):
+        raise BadRequest("text_type")
+    text = normalize(value)
+    if not text:
+        raise BadRequest("empty")
+    if len(text) > MAX_TEXT_CHARS:
+        raise BadRequest("text_long")
+    return text
+
+
+async def chat(request: web.Request) -> web.Response:
+    """``POST /api/chat``."""
+    try:
+        wait = request.app[LIMIT_KEY].retry_after(client_key(request.remote,
+                                                 request.headers.get("X-Forwarded-For"),
+                                                 request.app[TRUST_PROXY_KEY]))
+        if wait is not None:
+            raise BadRequest("too_many", 429, {"Retry-After": str(math.ceil(wait))})
+        body = await read_json(request)
+        if not isinstance(body, dict):
+            raise BadRequest("object")
+        sender = body.get("sender")
+        if not isinstance(sender, str) or not SENDER.fullmatch(sender):
+            raise BadRequest("sender")
+        if ("text" in body) == ("location" in body):
+            raise BadRequest("one_of")
+        conversations = request.app[CONVERSATIONS_KEY]
+        conversation = f"web:{sender}"
+        if "location" in body:
+            location = body["location"]
+            if not isinstance(location, dict):
+                raise BadRequest("location")
+            try:
+                message = location_message(location.get("latitude"), location.get("longitude"))
+            except ValueError:
+                raise BadRequest("location") from None
+            await conversations.inbound(conversation)
+        else:
+            message = await conversations.inbound(conversation, parse_text(body["text"]))
+        out = await conversations.ask(conversation, message, "web")
+    except BadRequest as exc:
+        return error(exc.status, exc.reason, exc.headers)
+    await conversations.delivered(out.note_ids)
+    return reply({"messages": render.web_messages(out.replies)})

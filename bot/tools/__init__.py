@@ -1,0 +1,1 @@
+"""Tooling run from ``make``: model build, project checks, the run command, the test stack."""

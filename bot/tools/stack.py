@@ -1,0 +1,172 @@
+"""Start and stop the product's processes: action server, Rasa engine, app web server.
+
+Used by the run command (``bot.tools.run``) and by the system tests, so tests exercise the same
+processes, flags and configuration a user gets. No secret is put on a command line (``ps``
+shows those to every user): tokens travel in the environment. Every process creates its
+files readable by its owner only (umask 077): databases and the tracker hold conversations.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+ENGINE_PYTHON = ROOT / ".venv-engine" / "bin" / "python"
+APP_PYTHON = ROOT / ".venv" / "bin" / "python"
+ENGINE_ENV = {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3",
+              "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "PYTHONUNBUFFERED": "1"}
+
+
+UMASK = 0o077  # state files 0600, state directories 0700
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def build_model(config: Path = ROOT / "config.yml", quiet: bool = False) -> Path:
+    """Train the model if it is missing or stale (engine runtime); return its path.
+    ``quiet``: without the libraries' warnings (the run command's console is for people)."""
+    env = {**os.environ, **ENGINE_ENV, **({"PYTHONWARNINGS": "ignore"} if quiet else {})}
+    subprocess.run([str(ENGINE_PYTHON), "-m", "bot.tools.build", "--config", str(config)],
+                   cwd=ROOT, env=env, check=True)
+    info = json.loads((ROOT / "var" / "build" / f"{config.stem}.json").read_text())
+    return Path(info["model"])
+
+
+@dataclass
+class Stack:
+    """The three processes and the environment they share."""
+
+    model: Path
+    var_dir: Path = ROOT / "var"
+    app_port: int = 8080
+    engine_port: int = 5005
+    action_port: int = 5055
+    host: str = "127.0.0.1"
+    log_dir: Path | None = None
+    endpoints: str = "endpoints.yml"
+    env: dict[str, str] = field(default_factory=dict)
+    procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.var_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        base = {
+            "VAR_DIR": str(self.var_dir),
+            "ENGINE_TOKEN": os.environ.get("ENGINE_TOKEN") or secrets.token_urlsafe(24),
+            "ACTION_TOKEN": os.environ.get("ACTION_TOKEN") or secrets.token_urlsafe(24),
+            "APP_HOST": self.host, "APP_PORT": str(self.app_port),
+            "ACTION_HOST": "127.0.0.1", "ACTION_PORT": str(self.action_port),
+            "ENGINE_URL": f"http://127.0.0.1:{self.engine_port}",
+            "TRACKER_DIALECT": os.environ.get("TRACKER_DIALECT", "sqlite"),
+            # The run's own conversations, in its own var dir (TRACKER_DB overrides it).
+            "TRACKER_DB": os.environ.get("TRACKER_DB") or str(self.var_dir / "tracker.db"),
+            # The run command is a demonstration unless told otherwise: skills may seed
+            # labelled synthetic records into empty tables. Production sets DEMO_DATA=0.
+            "DEMO_DATA": os.environ.get("DEMO_DATA", "1"),
+        }
+        self.env = {**os.environ, **base, **self.env}
+
+    @property
+    def urls(self) -> dict[str, str]:
+        return {"web chat": f"http://{self.host}:{self.app_port}/",
+                "engine (token required)": f"http://127.0.0.1:{self.engine_port}/",
+                "action server (token required)": f"http://127.0.0.1:{self.action_port}/"}
+
+    def _spawn(self, name: str, cmd: list[str], extra_env: dict[str, str] | None = None) -> None:
+        out = None
+        if self.log_dir is not None:
+            self.log_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            out = os.fdopen(os.open(self.log_dir / f"{name}.log",
+                                    os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
+        self.procs[name] = subprocess.Popen(
+            cmd, cwd=ROOT, env={**self.env, **(extra_env or {})}, stdout=out,
+            stderr=subprocess.STDOUT if out else None, start_new_session=True, umask=UMASK)
+        if out is not None:
+            out.close()  # the child has its own copy
+
+    def start_actions(self) -> None:
+        self._spawn("actions", [str(APP_PYTHON), "-m", "bot.app.action_server"])
+
+    def start_engine(self) -> None:
+        # bot.engine.serve is `rasa run` with the HTTP API on and ENGINE_TOKEN read from the
+        # environment, and Rasa's logging masked like ours.
+        self._spawn("engine", [
+            str(ENGINE_PYTHON), "-m", "bot.engine.serve", "--model", str(self.model),
+            "--interface", "127.0.0.1", "--port", str(self.engine_port),
+            "--endpoints", self.endpoints, "--credentials", "credentials.yml",
+        ], ENGINE_ENV)
+
+    def start_web(self) -> None:
+        self._spawn("web", [str(APP_PYTHON), "-m", "bot.app.web"])
+
+    def wait_ready(self, timeout: float = 240.0) -> None:
+        """Block until every process answers its health check; raise if one dies."""
+        checks = {
+            "actions": f"http://127.0.0.1:{self.action_port}/health",
+            "engine": f"http://127.0.0.1:{self.engine_port}/status?token={self.env['ENGINE_TOKEN']}",
+            "web": f"http://{self.host}:{self.app_port}/healthz",
+        }
+        deadline = time.monotonic() + timeout
+        pending = {n: u for n, u in checks.items() if n in self.procs}
+        while pending:
+            for name, url in list(pending.items()):
+                if self.procs[name].poll() is not None:
+                    raise RuntimeError(f"{name} exited with code {self.procs[name].returncode}")
+                try:
+                    with urllib.request.urlopen(url, timeout=2) as resp:
+                        if resp.status == 200:
+                            del pending[name]
+                except (urllib.error.URLError, OSError):
+                    pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"not ready after {timeout:.0f} s: {', '.join(pending)}")
+            if pending:
+                time.sleep(0.5)
+
+    starters = {"actions": "start_actions", "engine": "start_engine", "web": "start_web"}
+
+    def start(self, web: bool = True) -> None:
+        subprocess.run([str(APP_PYTHON), "-m", "bot.kernel.db", "upgrade"], cwd=ROOT, env=self.env,
+                       check=True, stdout=subprocess.DEVNULL, umask=UMASK)
+        self.start_actions()
+        self.start_engine()
+        if web:
+            self.start_web()
+        self.wait_ready()
+
+    def stop_one(self, name: str, grace: float = 15.0) -> None:
+        proc = self.procs.pop(name, None)
+        if proc is None or proc.poll() is not None:
+            return
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+    def stop(self) -> None:
+        for name in ("web", "engine", "actions"):
+            self.stop_one(name)
+
+    def restart(self, name: str) -> None:
+        """Start ``name`` again (``actions``, ``engine`` or ``web``), without waiting."""
+        self.stop_one(name)
+        getattr(self, self.starters[name])()
+
+    def restart_engine(self) -> None:
+        self.restart("engine")
+        self.wait_ready()
