@@ -1,6 +1,6 @@
 """The one rendering layer: engine replies -> each platform's messages, text form always complete.
 
-An engine reply (Rasa REST format, or a ``bot.notify`` notification's ``as_message()``) is
+An engine reply (Rasa REST format, or a ``bot.kernel.notify`` notification's ``as_message()``) is
 ``{"text", "buttons", "image", "custom"}``. ``normalize`` turns a list of them into ``Reply``
 objects whose ``text`` alone says everything: the numbered choices are written into it when the
 engine's text does not list them already, and an image always has a text beside it. The
@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.app.channels.texts import TEXTS
+from bot.kernel import answer
 
 # LINE Messaging API limits (https://developers.line.biz/en/reference/messaging-api/).
 LINE_TEXT_MAX = 5000  # characters (UTF-16 code units) of a text message
@@ -97,6 +98,17 @@ def normalize(replies: list[dict[str, Any]]) -> list[Reply]:
         if not isinstance(r, dict):
             continue
         custom = r.get("custom") if isinstance(r.get("custom"), dict) else {}
+        if answer.KEY in custom:  # a typed answer, whole
+            try:
+                a = answer.Answer.from_dict(custom[answer.KEY])
+            except answer.AnswerError:
+                continue
+            out.append(Reply(
+                text=answer.numbered_text(a.text, a.choices),
+                choices=[{"title": c.title, "payload": c.target.message()} for c in a.choices],
+                image=a.image.url if a.image else None, alt=a.image.alt if a.image else None,
+                call=a.call.uri if a.call else None))
+            continue
         choices = _choices(r.get("buttons"))
         image = r.get("image") if isinstance(r.get("image"), str) and r.get("image") else None
         alt = _alt(r)
@@ -119,7 +131,7 @@ def normalize(replies: list[dict[str, Any]]) -> list[Reply]:
     return out
 
 
-# A phone-sized bubble in UTF-16 code units: about bot.text.BUBBLE_MAX visible Thai
+# A phone-sized bubble in UTF-16 code units: about bot.kernel.text.BUBBLE_MAX visible Thai
 # characters together with the vowel and tone marks above and below them.
 PHONE_UNITS = 450
 
