@@ -1,8 +1,9 @@
 """Build ``geodata/gazetteer.csv`` from the licensed sources in ``../shared``.
 
-The gazetteer lists Thai place names the assistant must recognise as one word:
-77 provinces, 928 districts (อำเภอ/เขต), Bangkok's 169 sub-districts (แขวง) and the
-88 metropolitan police stations. Run it again whenever a source changes::
+The gazetteer lists the general Thai place names the assistant must recognise as one word:
+77 provinces, 928 districts (อำเภอ/เขต) and Bangkok's 169 sub-districts (แขวง). Names a
+skill owns (police stations) are the skill's own ``skills/<id>/data/places.csv``, which
+``bot.kernel.gazetteer`` adds to these. Run it again whenever a source changes::
 
     python geodata/build_gazetteer.py [--shared geodata/sources]
 
@@ -19,7 +20,6 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 HDX = "geodata-sources/thailand-admin-boundaries-hdx-codab"
-STATIONS = "reference/bangkok_metro_police_stations.csv"
 FIELDS = ["name_th", "kind", "code", "parent_th", "province_th", "source"]
 
 
@@ -53,12 +53,6 @@ def build(shared: Path) -> list[dict]:
         rows.append({"name_th": p["ADM3_TH"], "kind": "subdistrict", "code": p["ADM3_PCODE"],
                      "parent_th": fixed.get(p["ADM2_PCODE"], p["ADM2_TH"]),
                      "province_th": p["ADM1_TH"], "source": "hdx-codab"})
-    with open(shared / STATIONS, encoding="utf-8") as fh:
-        for i, st in enumerate(csv.DictReader(fh), start=1):
-            name = st["name_th"].removeprefix("สน.").strip()
-            rows.append({"name_th": name, "kind": "station", "code": f"BKK-PS-{i:02d}",
-                         "parent_th": st["khet_th"].split(";")[0], "province_th": "กรุงเทพมหานคร",
-                         "source": "bangkok_metro_police_stations.csv"})
     rows.sort(key=lambda r: (r["kind"], r["code"]))
     return rows
 

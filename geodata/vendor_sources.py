@@ -1,9 +1,10 @@
 """Copy the licensed source data the product uses from ``../shared`` into ``geodata/sources``.
 
-The product must run from its own checkout, so the sources it reads at run time (boundary
-layers) and at build time (the Bangkok police station facts) are kept in the repository,
-in the same layout as ``../shared``, GeoJSON gzip-compressed (byte-for-byte reproducible),
-with their SOURCE files beside them::
+The product must run from its own checkout, so the boundary layers it reads at run time and
+at build time are kept in the repository, in the same layout as ``../shared``, GeoJSON
+gzip-compressed (byte-for-byte reproducible), with their SOURCE files beside them. (A skill
+keeps the sources it alone uses in its own folder: the police station list is in
+``skills/police/data/sources``.) Run::
 
     python geodata/vendor_sources.py [--shared ../shared]
 """
@@ -24,8 +25,6 @@ FILES = [
     f"{HDX}/bangkok_khwaeng_169.geojson",
     f"{HDX}/thailand_amphoe_928.geojson",
     f"{HDX}/thailand_provinces_77.geojson",
-    "reference/bangkok_metro_police_stations.csv",
-    "reference/bangkok_metro_police_stations.SOURCES.md",
 ]
 
 

@@ -2,8 +2,8 @@
 
 Two layers make one national index (both approximate, and the answers say so):
 
-- Bangkok: the 88 metropolitan stations (สน.), ``geodata/police_bangkok.geojson``, built by
-  ``geodata/build_police_areas.py`` from แขวง polygons and a hand-reviewed assignment table.
+- Bangkok: the 88 metropolitan stations (สน.), ``data/police_bangkok.geojson``, built by
+  ``data/build_police_areas.py`` from แขวง polygons and a hand-reviewed assignment table.
 - Elsewhere: one provincial station (สภ.) per อำเภอ, named after the district, derived on load
   from the 928-district boundary layer that ``bot.kernel.geo`` already holds.
 
@@ -27,13 +27,14 @@ from typing import Any
 from rtree import index
 
 from bot.kernel.geo import PolygonLayer, check_point, haversine_m, read_geojson
-from bot.kernel.geo.admin import BANGKOK, GEODATA
+from bot.kernel.geo.admin import BANGKOK
 from bot.kernel.geo.admin import layers as admin_layers
 from bot.kernel.text import fold
 
-BANGKOK_LAYER = GEODATA / "police_bangkok.geojson"
+DATA = Path(__file__).resolve().parent / "data"
+BANGKOK_LAYER = DATA / "police_bangkok.geojson"
 # An official jurisdiction layer dropped here (same schema) replaces both approximate layers.
-OFFICIAL_LAYER = GEODATA / "police_official.geojson"
+OFFICIAL_LAYER = DATA / "police_official.geojson"
 SCHEMA = ("station_id", "name_th", "name_en", "division", "phone", "phone_verified",
           "province_th", "district_th", "area_th", "lat", "lon", "approximate", "source")
 PROVINCIAL_SOURCE = ("HDX COD-AB อำเภอ boundary; one สภ. per อำเภอ named after the district. "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+
 import numpy as np
 import pytest
 import shapely
@@ -12,7 +14,7 @@ from bot.kernel.geo.admin import layers as admin_layers
 from skills.police.stations import BANGKOK_LAYER, StationIndex, default_index
 
 # Well-known Bangkok places and the station the shipped assignment table gives them. Each of
-# these rests on a reviewed row of geodata/police_khwaeng_assignment.csv (named แขวง or a
+# these rests on a reviewed row of skills/police/data/police_khwaeng_assignment.csv (named แขวง or a
 # hand note), so a change to the data that moves them is caught here.
 BANGKOK_PLACES = [
     ("Lumphini Park", 13.7314, 100.5414, "สน.ลุมพินี"),
@@ -172,10 +174,12 @@ def test_the_committed_layer_is_what_the_build_script_makes_from_the_tables():
     spec = importlib.util.spec_from_file_location("build_police_areas", path)
     build = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(build)
-    features, facts = build.build(BANGKOK_LAYER.parent / "sources")
+    features, facts = build.build(None)  # the sources kept in the repository
     committed = json.loads(BANGKOK_LAYER.read_text(encoding="utf-8"))["features"]
     assert build._round(features) == committed
     assert len(facts) == 88
+    with open(build.PLACES, encoding="utf-8") as fh:  # the names the place resolver reads
+        assert list(csv.DictReader(fh)) == build.places(facts)
 
 
 def test_a_point_in_a_sliver_where_two_areas_overlap_gets_one_answer(idx):

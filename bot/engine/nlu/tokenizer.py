@@ -1,7 +1,10 @@
 """Rasa tokenizer for Thai that keeps gazetteer names and codes whole.
 
 Configured in ``config.yml`` as ``bot.engine.nlu.tokenizer.ThaiTokenizer``; options:
-``gazetteer_path`` (CSV of names, default ``geodata/gazetteer.csv``).
+``gazetteer_path`` (CSV of general names, default ``geodata/gazetteer.csv``). The names every
+installed skill contributes (``skills/<id>/data/places.csv``: the police stations) are added
+to it by ``bot.kernel.gazetteer.dictionary_words``; ``bot/tools/build.py`` hashes those files
+too, so a changed name retrains the model.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from bot.kernel.gazetteer import DEFAULT_PATH, dictionary_words
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
 class ThaiTokenizer(Tokenizer):
-    """pythainlp ``newmm`` segmentation plus the gazetteer, with exact offsets."""
+    """pythainlp ``newmm`` segmentation plus the gazetteer and skills' places, exact offsets."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -44,7 +47,7 @@ class ThaiTokenizer(Tokenizer):
     def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
         path = config.get("gazetteer_path") or DEFAULT_PATH
-        self._segmenter = ThaiSegmenter(dictionary_words(path))
+        self._segmenter = ThaiSegmenter(dictionary_words(path))  # general + every skill's
 
     @classmethod
     def create(

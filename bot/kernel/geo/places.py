@@ -1,17 +1,18 @@
 """Find place names inside a Thai (or romanised) sentence: provinces, districts, Bangkok แขวง,
-police stations and landmarks (markets, malls, BTS/MRT stations, universities, hospitals,
-sois and roads).
+landmarks (markets, malls, BTS/MRT stations, universities, hospitals, sois and roads) and the
+places installed skills contribute (the police skill's stations).
 
-Names come from the gazetteer (``geodata/gazetteer.csv``, the same list the engine's tokenizer
-uses), the English names of the same boundary layers, the police station seed points
-(``geodata/police_stations.csv``), everyday short forms (``geodata/place_aliases.csv``) and a
-reviewed list of well-known places (``geodata/landmarks.csv``, each row with source and date).
+Names come from ``bot.kernel.gazetteer`` (``geodata/gazetteer.csv`` plus every skill's
+``data/places.csv``: the same list the engine's tokenizer uses), the English names of the
+same boundary layers, everyday short forms (``geodata/place_aliases.csv``) and a reviewed
+list of well-known places (``geodata/landmarks.csv``, each row with source and date).
 
 Matching, in order (the first step that finds something wins):
 
 1. exact on normalised Thai after expanding "ถ." "ซ." "รพ." "ม." "ร.ร." (longest names win;
-   "อำเภอ", "เขต", "แขวง", "จังหวัด", "สน." before a name say which kind is meant), and
-   romanised names ("Lat Phrao", "Siam") as whole words;
+   "อำเภอ", "เขต", "แขวง", "จังหวัด" before a name say which kind is meant, and so do the
+   words skills declare in their ``data/place_words.csv``), and romanised names ("Lat Phrao",
+   "Siam") as whole words;
 2. the same on a *skeleton* without tone marks and with same-sound letters merged
    ("ลาดพราว", "สุขุมวิธ");
 3. fuzzy (edit distance 1, or 2 for long names) on what is left once particles and service
@@ -41,7 +42,6 @@ from bot.kernel.geo.admin import BANGKOK, GEODATA, layers
 from bot.kernel.geo.layer import haversine_m
 from bot.kernel.text import normalize
 
-STATIONS_FILE = GEODATA / "police_stations.csv"
 LANDMARKS_FILE = GEODATA / "landmarks.csv"
 ALIASES_FILE = GEODATA / "place_aliases.csv"
 COMMON_WORDS_FILE = GEODATA / "common_words.csv"
@@ -52,10 +52,14 @@ MIN_SKELETON = 5  # "ป้าย" is not ปาย, "นาน" is not น่�
 FUZZY_CUTOFF = 95  # partial match of a long name inside a longer leftover (one slip in 10)
 # Specific before general when one name means nested places in one province
 # (แขวงลาดพร้าว inside เขตลาดพร้าว, served by สน.ลาดพร้าว).
-SPECIFICITY = {"landmark": 0, "khwaeng": 1, "subdistrict": 1, "station": 2, "khet": 3,
-               "district": 3, "province": 4}
-_PREFIXES = ("จังหวัด", "จ.", "อำเภอ", "อ.", "เขต", "แขวง", "ตำบล", "ต.", "สน.", "สภ.",
-             "สถานีตำรวจนครบาล", "สถานีตำรวจภูธร", "สถานีตำรวจ", "โรงพัก")
+SPECIFICITY = {"landmark": 0, "khwaeng": 1, "subdistrict": 1, "khet": 3, "district": 3,
+               "province": 4}
+# A place a skill contributes (a police station) serves part of a district: finer than the
+# district, coarser than a sub-district.
+CONTRIBUTED_SPECIFICITY = 2
+ADMIN_KINDS = ("province", "district", "khet", "khwaeng", "subdistrict")
+# Kind words written before a name; skills add theirs (``bot.kernel.gazetteer.place_words``).
+_PREFIXES = ("จังหวัด", "จ.", "อำเภอ", "อ.", "เขต", "แขวง", "ตำบล", "ต.")
 # Everyday abbreviations, expanded before matching. A Thai letter must not come just before
 # (so "สน." or "อ.ส.ม." are not touched) and, for "ม.", a digit must not (3 ม. is metres).
 _START = (r"(?:(?<![\u0e01-\u0e4e])|(?<=อยู่)|(?<=ที่)|(?<=แถว)|(?<=หน้า)|(?<=ใกล้)|(?<=ย่าน)"
@@ -78,7 +82,7 @@ _SKELETON = str.maketrans({"่": None, "้": None, "๊": None, "๋": None, "
                            "ณ": "น", "ฬ": "ล", "ญ": "ย", "ภ": "พ", "ฐ": "ถ", "ฎ": "ด",
                            "ฏ": "ต", "ฆ": "ค", "ฌ": "ช"})
 # Words just before a name that make an everyday word a place ("อยู่ตาก", "จังหวัดเลย").
-_CUES = ("จังหวัด", "อำเภอ", "เขต", "แขวง", "ตำบล", "สน.", "สภ.", "โรงพัก",
+_CUES = ("จังหวัด", "อำเภอ", "เขต", "แขวง", "ตำบล",
          "อยู่", "แถว", "ย่าน", "มาจาก", "ไปที่", "ที่จังหวัด", "เมือง")
 
 
@@ -91,7 +95,7 @@ class Place:
     """
 
     name_th: str
-    kind: str  # 'province'|'district'|'khet'|'khwaeng'|'subdistrict'|'station'|'landmark'
+    kind: str  # 'province'|'district'|'khet'|'khwaeng'|'subdistrict'|'landmark'|a skill's kind
     province_th: str
     district_th: str | None
     lat: float
@@ -132,14 +136,47 @@ def _read(path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
+def _skill_words(role: str) -> list[gazetteer.PlaceWord]:
+    return [w for w in gazetteer.place_words() if role in w.roles]
+
+
 @lru_cache(maxsize=1)
 def common_words() -> tuple[frozenset[str], tuple[str, ...]]:
-    """(place names that need a cue, words that are never places) from common_words.csv."""
+    """(place names that need a cue, words that are never places) from common_words.csv and
+    the skills' service words."""
     rows = _read(COMMON_WORDS_FILE)
     cue = frozenset(_fold(r["word"]) for r in rows if r["role"] == "cue")
-    never = tuple(sorted({_fold(r["word"]) for r in rows if r["role"] == "not_place"},
-                         key=len, reverse=True))
-    return cue, never
+    never = {_fold(r["word"]) for r in rows if r["role"] == "not_place"}
+    never |= {_fold(w.word) for w in _skill_words("not_place")}
+    return cue, tuple(sorted(never, key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def _prefixes() -> tuple[str, ...]:
+    """Kind words written before a name, the kernel's then the skills' (first fit wins)."""
+    return _PREFIXES + tuple(w.word for w in _skill_words("prefix"))
+
+
+@lru_cache(maxsize=1)
+def _kind_hints() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(folded word, kinds it means), the kernel's then the skills' (first fit wins)."""
+    return tuple((_fold(word), kinds) for word, kinds in _KIND_HINTS) + tuple(
+        (_fold(w.word), (w.kind,)) for w in _skill_words("kind_hint"))
+
+
+@lru_cache(maxsize=1)
+def _cue_endings() -> tuple[str, ...]:
+    """Cue words as the text before a name may end: folded, and as skeletons."""
+    cues = _CUES + tuple(w.word for w in _skill_words("place_cue"))
+    return tuple(dict.fromkeys(form for c in cues for form in (_fold(c), _skeleton(_fold(c)))))
+
+
+@lru_cache(maxsize=1)
+def _contributed() -> tuple[tuple[Place, tuple[str, ...]], ...]:
+    """Places the installed skills contribute, with their aliases."""
+    return tuple((Place(g.name_th, g.kind, g.province_th, g.parent_th, g.lat, g.lon,
+                        g.code or None), g.aliases)
+                 for g in gazetteer.load_places() if g.skill)
 
 
 @lru_cache(maxsize=1)
@@ -164,13 +201,10 @@ def all_places() -> tuple[Place, ...]:
         elif g.kind == "subdistrict":
             pt, kind, district = khwaeng_pts.get(g.code), ("khwaeng" if bkk else "subdistrict"), g.parent_th
         else:
-            continue  # stations come with their seed points below
+            continue  # skills' places come with their own points below
         if pt is not None:
             places.append(Place(g.name_th, kind, g.province_th, district, pt[0], pt[1], g.code))
-    if STATIONS_FILE.exists():
-        for r in _read(STATIONS_FILE):
-            places.append(Place(r["name_th"], "station", r["province_th"], r["district_th"],
-                                float(r["lat"]), float(r["lon"]), r["station_id"]))
+    places.extend(place for place, _ in _contributed())
     for r in _read(LANDMARKS_FILE):
         places.append(Place(r["name_th"], "landmark", r["province_th"], r["district_th"],
                             float(r["lat"]), float(r["lon"]), None,
@@ -215,10 +249,11 @@ def _index() -> _Index:
             by_name[key].append(place)
 
     places = all_places()
+    aliases = dict(_contributed())
     for place in places:
         add(place.name_th, place)
-        if place.kind == "station":
-            add(place.name_th.removeprefix("สน.").removeprefix("สภ."), place)
+        for alias in aliases.get(place, ()):  # "ลุมพินี" for สน.ลุมพินี
+            add(alias, place)
     landmarks = defaultdict(list)
     for p in places:
         if p.kind == "landmark":
@@ -228,7 +263,7 @@ def _index() -> _Index:
             for p in landmarks[r["name_th"]]:
                 if p.district_th == r["district_th"]:
                     add(alias, p)
-    by_code = {p.code: p for p in places if p.code and p.kind != "station"}
+    by_code = {p.code: p for p in places if p.code and p.kind in ADMIN_KINDS}
     provinces = {p.name_th: p for p in places if p.kind == "province"}
     for r in _read(ALIASES_FILE):
         target = [p for p in places if p.name_th == r["name_th"] and p.kind in
@@ -254,30 +289,16 @@ def _long_skeletons() -> dict[str, list[Place]]:
     return {k: v for k, v in _index().by_skeleton.items() if len(k) >= MIN_SKELETON}
 
 
-def _names() -> tuple[dict[str, list[Place]], tuple[str, ...]]:
-    """Folded name → places, and the names (kept for callers of the earlier API)."""
-    idx = _index()
-    return idx.by_name, tuple(idx.by_name)
-
-
-def _strip_prefix(folded: str) -> str:
-    for prefix in _PREFIXES:
-        if folded.startswith(_fold(prefix)) and len(folded) > len(_fold(prefix)):
-            return folded[len(_fold(prefix)):]
-    return folded
-
-
 # A word written just before a name says which kind of place is meant ("เขตบางกะปิ").
 _KIND_HINTS = (("อำเภอ", ("district", "khet")), ("อ.", ("district", "khet")),
                ("เขต", ("khet", "district")), ("แขวง", ("khwaeng", "subdistrict")),
                ("ตำบล", ("subdistrict", "khwaeng")), ("ต.", ("subdistrict", "khwaeng")),
-               ("จังหวัด", ("province",)), ("จ.", ("province",)), ("สน.", ("station",)),
-               ("สภ.", ("station",)), ("โรงพัก", ("station",)), ("สถานีตำรวจ", ("station",)))
+               ("จังหวัด", ("province",)), ("จ.", ("province",)))
 
 
 def _hinted(before: str, places: list[Place]) -> list[Place]:
-    for word, kinds in _KIND_HINTS:
-        if before.endswith(_fold(word)):
+    for word, kinds in _kind_hints():
+        if before.endswith(word):
             narrowed = [p for p in places if p.kind in kinds]
             return narrowed or places
     return places
@@ -300,7 +321,7 @@ def _cue_keys() -> frozenset[str]:
 
 def _cued(before: str, name: str, whole: str, answer: bool) -> bool:
     """May an everyday word (``name``) be read as a place here?"""
-    if any(before.endswith(_fold(cue)) or before.endswith(_skeleton(_fold(cue))) for cue in _CUES):
+    if before.endswith(_cue_endings()):
         return True
     return answer and _without_never(whole).strip("|") == name
 
@@ -351,6 +372,12 @@ def _latin_matches(text: str) -> list[tuple[str, list[Place]]]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _fuzzy_prefixes() -> tuple[str, ...]:
+    """Kind words as skeletons, those long enough not to be a name's first letter ("อ.")."""
+    return tuple(_skeleton(_fold(w)) for w in _prefixes() if len(w) > 2)
+
+
 def _fuzzy(folded: str, limit: int) -> list[tuple[str, list[Place]]]:
     """Typing mistakes: the leftover words against names, by edit distance on skeletons."""
     idx = _index()
@@ -360,9 +387,9 @@ def _fuzzy(folded: str, limit: int) -> list[tuple[str, list[Place]]]:
     for chunk in filter(None, _without_never(folded).split("|")):
         chunk = _skeleton(chunk)
         shortest = MIN_FUZZY
-        for kind_word in _PREFIXES:  # "อำเภอแม่ริน": compare the name without its kind word
-            if len(kind_word) > 2 and chunk.startswith(_skeleton(_fold(kind_word))):
-                chunk = chunk[len(_skeleton(_fold(kind_word))):] or chunk
+        for kind_word in _fuzzy_prefixes():  # "อำเภอแม่ริน": compare the name without it
+            if chunk.startswith(kind_word):
+                chunk = chunk[len(kind_word):] or chunk
                 shortest = MIN_FUZZY_KIND
                 break
         if len(chunk) < shortest - 1:
@@ -393,7 +420,7 @@ def _collapse(places: list[Place]) -> list[Place]:
     """
     districts = {(p.province_th, p.district_th or p.name_th) for p in places if p.kind != "province"}
     if len(districts) == 1 and len({p.kind for p in places}) == len(places):
-        return [min(places, key=lambda p: SPECIFICITY[p.kind])]
+        return [min(places, key=lambda p: SPECIFICITY.get(p.kind, CONTRIBUTED_SPECIFICITY))]
     return places
 
 

@@ -2,20 +2,25 @@
 
 Real jurisdiction maps of the 88 metropolitan police stations (สน.) are not public, so the
 areas are assembled from Bangkok's แขวง polygons (HDX COD-AB) following a hand-reviewed
-assignment table::
+assignment table (paths relative to ``skills/police/data``)::
 
-    geodata/police_station_seeds.csv        one point per station (where it competes for area)
-    geodata/police_khwaeng_assignment.csv   แขวง → station(s), with `reviewed` and `note`
+    police_station_seeds.csv        one point per station (where it competes for area)
+    police_khwaeng_assignment.csv   แขวง → station(s), with `reviewed` and `note`
 
 A แขวง assigned to one station goes to it whole; one shared by several is split between
 them by the Voronoi cells of their seed points, clipped to the แขวง. Pieces are made
 disjoint (earlier P-code wins a sliver) and slivers between แขวง inside Bangkok's outline go
 to the neighbouring station, so Bangkok is covered without gaps or overlaps. Outputs::
 
-    geodata/police_bangkok.geojson   88 station areas, properties as in SCHEMA (approximate)
-    geodata/police_stations.csv      station facts + seed points (used by the place resolver)
+    police_bangkok.geojson   88 station areas, properties as in SCHEMA (approximate)
+    police_stations.csv      station facts + seed points
+    places.csv               the stations' names and points for the kernel's place resolver
+                             and the tokenizer (``bot.kernel.gazetteer``'s skill hook)
 
-Run ``python geodata/build_police_areas.py`` after editing a table. ``--draft`` writes the
+Inputs: the station list ``sources/bangkok_metro_police_stations.csv`` (a copy of
+``../shared/reference``, with its SOURCES file) and the แขวง and เขต boundary layers the
+kernel ships in ``geodata/sources``. Run
+``.venv/bin/python skills/police/data/build_police_areas.py`` after editing a table. ``--draft`` writes the
 two tables from the rules below when they are missing (a starting point to review, not an
 answer): a แขวง named like a station listing that district goes to it; the other แขวง of a
 district are shared by every station listing the district; a district no station lists is
@@ -37,12 +42,15 @@ from shapely.geometry import MultiPoint, Point, mapping, shape
 from shapely.ops import unary_union
 
 HERE = Path(__file__).resolve().parent
+GEODATA = HERE.parents[2] / "geodata"
 HDX = "geodata-sources/thailand-admin-boundaries-hdx-codab"
-STATIONS_SRC = "reference/bangkok_metro_police_stations.csv"
+STATIONS_SRC = "reference/bangkok_metro_police_stations.csv"  # in a copy of ../shared
+STATIONS = HERE / "sources" / "bangkok_metro_police_stations.csv"
 SEEDS = HERE / "police_station_seeds.csv"
 ASSIGN = HERE / "police_khwaeng_assignment.csv"
 LAYER = HERE / "police_bangkok.geojson"
 FACTS = HERE / "police_stations.csv"
+PLACES = HERE / "places.csv"
 BANGKOK = "กรุงเทพมหานคร"
 PRECISION = 6  # decimal degrees kept in the output (about 0.1 m)
 NOTE_APPROX = ("Approximate: built from แขวง polygons and a reviewed assignment table, "
@@ -53,24 +61,31 @@ SCHEMA = ["station_id", "name_th", "name_en", "division", "phone", "phone_verifi
 FACT_FIELDS = ["station_id", "name_th", "name_en", "division", "phone", "phone_verified",
                "province_th", "district_th", "lat", "lon", "seed_basis", "approximate",
                "confidence", "source"]
+# The kernel's schema for a skill's place names (bot.kernel.gazetteer.PLACE_FIELDS).
+PLACE_FIELDS = ["name_th", "kind", "code", "parent_th", "province_th", "lat", "lon", "aliases",
+                "source"]
 
 
 def _corrections() -> dict[str, str]:
-    with open(HERE / "name_corrections.csv", encoding="utf-8") as fh:
+    with open(GEODATA / "name_corrections.csv", encoding="utf-8") as fh:
         return {row["pcode"]: row["name_th"] for row in csv.DictReader(fh)}
 
 
 def read_source(path: Path) -> str:
-    """A source file's text; sources are kept gzip-compressed as ``<name>.gz`` in geodata/sources."""
+    """A source file's text; GeoJSON is kept gzip-compressed as ``<name>.gz`` in geodata/sources."""
     if not path.exists() and path.with_name(path.name + ".gz").exists():
         return gzip.decompress(path.with_name(path.name + ".gz").read_bytes()).decode("utf-8")
     return path.read_text(encoding="utf-8")
 
 
-def load_sources(shared: Path):
-    """Stations (with ids as in the gazetteer), khwaeng and khet features."""
+def load_sources(shared: Path | None):
+    """Stations (with ids ``BKK-PS-nn`` in list order), khwaeng and khet features.
+
+    ``shared`` is a copy of ``../shared``; ``None`` reads the copies kept in the repository.
+    """
     fixed = _corrections()
-    with open(shared / STATIONS_SRC, encoding="utf-8") as fh:
+    boundaries = (shared or GEODATA / "sources") / HDX
+    with open(shared / STATIONS_SRC if shared else STATIONS, encoding="utf-8") as fh:
         stations = []
         for i, row in enumerate(csv.DictReader(fh), start=1):
             row = dict(row)
@@ -79,7 +94,7 @@ def load_sources(shared: Path):
             stations.append(row)
 
     def feats(name):
-        data = json.loads(read_source(shared / HDX / name))
+        data = json.loads(read_source(boundaries / name))
         out = []
         for f in data["features"]:
             p = dict(f["properties"])
@@ -183,7 +198,7 @@ def _polygonal(geom):
     return unary_union([g for g in getattr(geom, "geoms", []) if g.area > 0])
 
 
-def build(shared: Path) -> tuple[list[dict], list[dict]]:
+def build(shared: Path | None) -> tuple[list[dict], list[dict]]:
     """The Bangkok station features and station facts rows."""
     stations, khwaeng, khet = load_sources(shared)
     seeds_rows = {r["name_th"]: r for r in _read(SEEDS)}
@@ -250,9 +265,25 @@ def build(shared: Path) -> tuple[list[dict], list[dict]]:
             "lon": f"{seed.x:.5f}", "seed_basis": seeds_rows[name]["basis"],
             "approximate": "yes: position is a seed point, not the station's address",
             "confidence": st["confidence"],
-            "source": "Metropolitan Police Bureau public station lists, compiled 2026-11 (geodata/ATTRIBUTION.md)",
+            "source": "Metropolitan Police Bureau public station lists, compiled 2026-11 (ATTRIBUTION.md)",
         })
     return features, facts
+
+
+def places(facts: list[dict]) -> list[dict]:
+    """The stations as the kernel's place resolver reads them: ``สน.ลุมพินี``, also typed
+    bare (``ลุมพินี``, the alias the tokenizer keeps whole), at the seed point."""
+    return [{"name_th": f["name_th"], "kind": "station", "code": f["station_id"],
+             "parent_th": f["district_th"], "province_th": f["province_th"], "lat": f["lat"],
+             "lon": f["lon"], "aliases": f["name_th"].removeprefix("สน.").strip(),
+             "source": FACTS.name} for f in facts]
+
+
+def _write_csv(path: Path, fields: list[str], rows: list[dict]) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 def _round(obj):
@@ -267,8 +298,9 @@ def _round(obj):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared", type=Path, default=HERE / "sources",
-                        help="a copy of ../shared (default: geodata/sources, see vendor_sources.py)")
+    parser.add_argument("--shared", type=Path, default=None,
+                        help="read a copy of ../shared instead of the copies kept in the repository "
+                             "(geodata/sources and sources/ here)")
     parser.add_argument("--draft", action="store_true",
                         help="write the seed and assignment tables when they are missing")
     args = parser.parse_args()
@@ -287,11 +319,10 @@ def main() -> None:
              "features": _round(features)}
     LAYER.write_text(json.dumps(layer, ensure_ascii=False, separators=(",", ":")) + "\n",
                      encoding="utf-8")
-    with open(FACTS, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=FACT_FIELDS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(facts)
-    print(f"wrote {len(features)} station areas to {LAYER.name} and facts to {FACTS.name}")
+    _write_csv(FACTS, FACT_FIELDS, facts)
+    _write_csv(PLACES, PLACE_FIELDS, places(facts))
+    print(f"wrote {len(features)} station areas to {LAYER.name}, facts to {FACTS.name} "
+          f"and names to {PLACES.name}")
 
 
 if __name__ == "__main__":
