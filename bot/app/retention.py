@@ -1,19 +1,21 @@
 """Tracker retention: conversation events older than a limit are deleted from Rasa's tracker store.
 
 Rasa's SQL tracker store (``endpoints.yml``) keeps every event of every conversation, the
-citizens' messages verbatim, forever. The web app's housekeeping (``bot.app.channels.notifier``)
-calls :func:`purge_configured` about once an hour; it deletes rows of Rasa's ``events`` table
-(float ``timestamp``, seconds since the epoch) older than ``TRACKER_RETENTION_DAYS`` (default
-30; 0 keeps everything). A tracker database that does not exist yet is left alone (not
+citizens' messages verbatim, forever. The web app's ``Housekeeping`` calls
+:func:`purge_configured` once an hour (and forgets the channels' old redelivery records); it
+deletes rows of Rasa's ``events`` table (float ``timestamp``, seconds since the epoch) older
+than ``TRACKER_RETENTION_DAYS`` (default 30; 0 keeps everything). A tracker database that does not exist yet is left alone (not
 created); a locked one is retried later.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -106,3 +108,34 @@ def purge_configured(settings: Settings | None = None, now: float | None = None)
         log.info("tracker retention: deleted %d conversation events older than %d days",
                  deleted, days)
     return deleted
+
+
+class Housekeeping:
+    """The web app's hourly chores: forget old redelivery records (``dedupe.forget_old``)
+    and delete old tracker events; a locked tracker database is tried again in a minute."""
+
+    EVERY = 3600.0  # seconds
+    RETRY = 60.0
+
+    def __init__(self, forget_events: Callable[[], object],
+                 settings: Settings | None = None) -> None:
+        self.forget_events = forget_events
+        self.settings = settings  # None: read from the environment each time
+
+    async def run_once(self) -> bool:
+        """One round; False when the tracker database was busy (try again soon)."""
+        try:
+            await asyncio.to_thread(self.forget_events)
+        except Exception:
+            log.exception("forgetting old channel events failed")
+        try:
+            return await asyncio.to_thread(purge_configured, self.settings) is not None
+        except Exception:
+            log.exception("tracker retention failed")
+            return True
+
+    async def run(self) -> None:
+        """Every hour until cancelled."""
+        while True:
+            done = await self.run_once()
+            await asyncio.sleep(self.EVERY if done else self.RETRY)

@@ -2,13 +2,18 @@
 
 A skill never talks to a channel. To tell a citizen something later (a forest alert, a
 complaint's new status, a tax reminder) it adds a ``Notification`` for the conversation's
-sender id (``line:<userId>``, ``fb:<psid>``, ``web:<session>``) inside its own transaction::
+sender id (``line:<userId>``, ``fb:<psid>``, ``web:<session>``) inside its own transaction,
+as a plain text or as a typed answer (``bot.kernel.answer``: choices, a phone to call, an
+image, links)::
 
     from bot.kernel import notify
+    from bot.kernel.answer import Target, ask
     with factory.begin() as session:
         case.status = "investigating"
         notify.enqueue(session, case.sender_id, text, kind="motortaxi.case_status",
                        dedupe_key=f"case:{case.id}:status:{case.status}")
+        notify.enqueue(session, sender, ask(text, [(title, Target("signtax_calculate"))]),
+                       kind="signtax.reminder")
 
 The channels layer pushes pending notifications within each platform's rules and marks them
 delivered; what cannot be pushed stays ``pending`` and is shown at the user's next message,
@@ -23,6 +28,7 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, Index, Integer, String, Text, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from bot.kernel.answer import KEY, Answer, AnswerError, numbered_text
 from bot.kernel.db import Base, utcnow
 
 PENDING, DELIVERED = "pending", "delivered"
@@ -37,10 +43,10 @@ class Notification(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     sender_id: Mapped[str] = mapped_column(String(128), index=True)
     kind: Mapped[str] = mapped_column(String(64))
-    # The complete plain-text form; ``buttons`` are optional numbered choices beside it.
+    # The complete plain-text form (numbered choices written in), for people reading the table.
     text: Mapped[str] = mapped_column(Text)
-    buttons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    image_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    # The whole typed answer (``Answer.to_dict()``): what the channels render.
+    answer: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     dedupe_key: Mapped[str | None] = mapped_column(String(200), nullable=True, unique=True)
     status: Mapped[str] = mapped_column(String(16), default=PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -50,31 +56,40 @@ class Notification(Base):
 
     __table_args__ = (Index("ix_notifications_status_sender", "status", "sender_id"),)
 
+    def as_answer(self) -> Answer:
+        """The notification as a typed answer (its text alone when none was stored)."""
+        if self.answer:
+            try:
+                return Answer.from_dict(self.answer)
+            except AnswerError:
+                pass  # unreadable: its complete text still says everything
+        return Answer(self.text)
+
     def as_message(self) -> dict[str, Any]:
-        """The notification in the shape of an engine reply (text, buttons, image)."""
-        message: dict[str, Any] = {"text": self.text}
-        if self.buttons:
-            message["buttons"] = self.buttons
-        if self.image_url:
-            message["image"] = self.image_url
-        return message
+        """The notification in the shape of an engine reply: ``{"custom": {"answer": ...}}``."""
+        return {"custom": {KEY: self.as_answer().to_dict()}}
 
 
-def enqueue(session: Session, sender_id: str, text: str, *, kind: str,
-            buttons: list[dict[str, Any]] | None = None, image_url: str | None = None,
+def enqueue(session: Session, sender_id: str, text: str | Answer, *, kind: str,
             dedupe_key: str | None = None) -> Notification:
-    """Add a pending notification in the caller's transaction; an existing ``dedupe_key`` wins."""
-    if not sender_id or not text.strip():
-        raise ValueError("a notification needs a sender id and a text")
-    if len(text) > MAX_TEXT:
+    """Add a pending notification in the caller's transaction; an existing ``dedupe_key`` wins.
+
+    ``text`` is a plain text, or a typed ``Answer`` (choices, a phone, an image, links).
+    """
+    if not sender_id:
+        raise ValueError("a notification needs a sender id")
+    # an empty text is refused here (AnswerError is a ValueError)
+    answer = text if isinstance(text, Answer) else Answer(text)
+    whole = numbered_text(answer.text, answer.choices)
+    if len(whole) > MAX_TEXT:
         raise ValueError(f"a notification text is at most {MAX_TEXT} characters")
     if dedupe_key is not None:
         existing = session.scalars(select(Notification).where(
             Notification.dedupe_key == dedupe_key)).first()
         if existing is not None:
             return existing
-    note = Notification(sender_id=sender_id, kind=kind, text=text, buttons=buttons or [],
-                        image_url=image_url, dedupe_key=dedupe_key)
+    note = Notification(sender_id=sender_id, kind=kind, text=whole, answer=answer.to_dict(),
+                        dedupe_key=dedupe_key)
     session.add(note)
     session.flush()
     return note

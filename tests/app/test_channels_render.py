@@ -5,9 +5,16 @@ from __future__ import annotations
 import re
 
 from bot.app.channels import render
+from bot.kernel.answer import Answer, Call, Choice, Image, Link, Target, ask
 
 MENU = [{"title": t, "payload": f"/s{i}"} for i, t in enumerate(
     ["ตำรวจ", "บริการสำหรับคนตาบอดและสายตาเลือนราง", "วินมอเตอร์ไซค์รับจ้าง"], start=1)]
+TYPED_MENU = tuple(Choice(b["title"], Target(b["payload"][1:])) for b in MENU)
+
+
+def typed(answer) -> dict:
+    """What the engine passes on for ``utter_message(json_message=answer.payload())``."""
+    return {"custom": answer.payload()}
 
 
 def test_choices_are_written_into_the_text_once():
@@ -19,14 +26,19 @@ def test_choices_are_written_into_the_text_once():
 
 
 def test_an_image_always_has_a_text_beside_it():
-    alone = render.normalize([{"image": "https://example.org/qr.png",
-                               "custom": {"alt": "คิวอาร์โค้ดชำระภาษีป้าย รหัสอ้างอิง 12345"}}])[0]
-    assert alone.text == "คิวอาร์โค้ดชำระภาษีป้าย รหัสอ้างอิง 12345"
+    qr = Answer("คิวอาร์โค้ดชำระภาษีป้าย รหัสอ้างอิง 12345",
+                image=Image("https://example.org/qr.png", "คิวอาร์โค้ดพร้อมเพย์ รหัสอ้างอิง 12345"))
+    [alone] = render.normalize([typed(qr)])
     line = render.line_messages([alone])
     assert [m["type"] for m in line] == ["image", "text"]
     assert line[1]["text"] == alone.text
+    assert render.web_messages([alone])[0]["alt"] == "คิวอาร์โค้ดพร้อมเพย์ รหัสอ้างอิง 12345"
+    # a domain response's image without a text gets one
+    [bare] = render.normalize([{"image": "https://example.org/a.png"}])
+    assert bare.text and bare.image.alt == bare.text
     # LINE and Messenger only fetch https images; the text still says everything
-    plain = render.normalize([{"text": "ใบเสร็จ เลขที่ 7", "image": "http://127.0.0.1/r.png"}])
+    plain = render.normalize([typed(Answer("ใบเสร็จ เลขที่ 7",
+                                           image=Image("http://127.0.0.1/r.png", "ใบเสร็จ 7")))])
     assert [m["type"] for m in render.line_messages(plain)] == ["text"]
     assert render.messenger_messages(plain) == [{"text": "ใบเสร็จ เลขที่ 7"}]
 
@@ -89,19 +101,9 @@ def test_messenger_quick_replies_limit_and_text_limit():
     assert "quick_replies" not in out[0]
 
 
-def test_an_alt_text_sent_apart_from_its_image_is_joined_back():
-    # what Rasa's REST channel makes of utter_message(text=..., image=..., json_message={alt})
-    rest = [{"text": "ชำระภาษีป้ายด้วยพร้อมเพย์"},
-            {"custom": {"alt": "คิวอาร์โค้ดพร้อมเพย์ ยอด 200 บาท รหัสอ้างอิง 0001"}},
-            {"image": "https://example.org/bill.png"}]
-    replies = render.normalize(rest)
-    assert [r.text for r in replies] == ["ชำระภาษีป้ายด้วยพร้อมเพย์",
-                                         "คิวอาร์โค้ดพร้อมเพย์ ยอด 200 บาท รหัสอ้างอิง 0001"]
-    assert replies[1].image == "https://example.org/bill.png"
-    web = render.web_messages(replies)[1]
-    assert web["alt"] == "คิวอาร์โค้ดพร้อมเพย์ ยอด 200 บาท รหัสอ้างอิง 0001"
-    # a custom payload meant for other channels (police station id) adds no empty message
-    assert render.normalize([{"custom": {"police_station": "s1", "tel": "tel:+6621"}}]) == []
+def test_a_custom_payload_meant_for_something_else_adds_no_empty_message():
+    assert render.normalize([{"custom": {"police_station": "s1"}}]) == []
+    assert [a.text for a in render.normalize([{"text": "ก"}, {"custom": {}}])] == ["ก"]
 
 
 def test_paragraphs_the_engine_sent_apart_are_joined_into_fewer_messages():
@@ -109,7 +111,7 @@ def test_paragraphs_the_engine_sent_apart_are_joined_into_fewer_messages():
     parts = [{"text": f"ย่อหน้าที่ {i}"} for i in range(1, 9)] + [
         {"text": "เลือกต่อ", "buttons": MENU}]
     joined = render.compact(render.normalize(parts), render.LINE_TEXT_MAX)
-    assert len(joined) == 1 and joined[0].choices == MENU
+    assert len(joined) == 1 and joined[0].choices == TYPED_MENU
     assert joined[0].text.startswith("ย่อหน้าที่ 1\n\nย่อหน้าที่ 2")
     assert joined[0].text.endswith("3. วินมอเตอร์ไซค์รับจ้าง")
     # never past the limit, and an image keeps its own message
@@ -119,17 +121,77 @@ def test_paragraphs_the_engine_sent_apart_are_joined_into_fewer_messages():
 
 
 def test_a_station_phone_becomes_a_call_button_on_line_and_stays_in_the_text():
-    # what Rasa's REST channel makes of the police answer: text and buttons, then the custom part
-    rest = [{"text": "สน.ลุมพินี โทร 02-255-5994", "buttons": MENU[:2]},
-            {"custom": {"police_station": "s1", "tel": "tel:+6622555994"}}]
-    replies = render.normalize(rest)
-    assert len(replies) == 1 and replies[0].call == "tel:+6622555994"
+    station = Answer("สน.ลุมพินี โทร 02-255-5994", choices=TYPED_MENU[:2],
+                     call=Call("022555994", "สน.ลุมพินี"))
+    replies = render.normalize([typed(station)])
+    assert len(replies) == 1 and replies[0].call.uri == "tel:+6622555994"
     [message] = render.line_messages(replies)
     assert "02-255-5994" in message["text"]
     items = message["quickReply"]["items"]
     assert [i["action"]["type"] for i in items] == ["postback", "postback", "uri"]
     assert items[-1]["action"] == {"type": "uri", "label": "โทร 022555994",
                                    "uri": "tel:+6622555994"}
-    # a value that is not a phone number never becomes a link
-    odd = render.normalize([{"text": "x"}, {"custom": {"tel": "javascript:alert(1)"}}])
-    assert odd[0].call is None and "quickReply" not in render.line_messages(odd)[0]
+    # a value that is not a phone number never becomes a link; the text is still said
+    odd = render.normalize([{"custom": {"answer": {
+        "text": "x", "call": {"number": "javascript:alert(1)"}}}}])
+    assert [a.text for a in odd] == ["x"] and odd[0].call is None
+    assert "quickReply" not in render.line_messages(odd)[0]
+
+
+# --- typed answers (bot.kernel.answer), as actions and notifications send them ----------------
+
+def test_a_typed_answer_with_call_image_and_links_renders_complete_on_every_platform():
+    answer = ask("สน.ลุมพินี โทร 02-255-5994", [
+        ("โรงพักใกล้ที่สุด", Target("police_nearest_stations")),
+        ("เบอร์ สน.ปทุมวัน", Target("police_station_phone", {"police_station": "ปทุมวัน"}))],
+        call=Call("+6622555994", "สน.ลุมพินี"),
+        image=Image("https://example.org/map.png", "แผนที่ สน.ลุมพินี ถนนวิทยุ"),
+        links=(Link("แผนที่", "https://maps.example.org/lumphini"),))
+    [one] = render.normalize([typed(answer)])
+    assert one == answer  # read whole: nothing lost, nothing glued from elsewhere
+
+    line = render.line_messages([one])
+    assert [m["type"] for m in line] == ["image", "text"]
+    assert line[0]["originalContentUrl"] == "https://example.org/map.png"
+    text = line[1]["text"]
+    assert text.startswith(answer.text)  # the text, numbered choices and all
+    assert "1. โรงพักใกล้ที่สุด" in text and "2. เบอร์ สน.ปทุมวัน" in text
+    assert "แผนที่: https://maps.example.org/lumphini" in text  # a named link, as text
+    items = [i["action"] for i in line[1]["quickReply"]["items"]]
+    assert [i["type"] for i in items] == ["postback", "postback", "uri"]
+    assert items[1]["data"] == '/police_station_phone{"police_station": "ปทุมวัน"}'
+    assert items[2] == {"type": "uri", "label": "โทร 022555994", "uri": "tel:+6622555994"}
+
+    messenger = render.messenger_messages([one])
+    assert messenger[0]["attachment"]["payload"]["url"] == "https://example.org/map.png"
+    assert messenger[1]["text"] == text
+    assert [q["payload"] for q in messenger[1]["quick_replies"]] == [
+        "/police_nearest_stations", '/police_station_phone{"police_station": "ปทุมวัน"}']
+
+    [web] = render.web_messages([one])
+    assert web["text"] == answer.text and "https://" not in web["text"]
+    assert web["links"] == [{"title": "แผนที่", "url": "https://maps.example.org/lumphini"}]
+    assert web["image"] == "https://example.org/map.png"
+    assert web["alt"] == "แผนที่ สน.ลุมพินี ถนนวิทยุ"
+    assert web["call"] == {"number": "022555994", "name": "สน.ลุมพินี", "uri": "tel:+6622555994"}
+    assert [b["payload"] for b in web["buttons"]] == [c.target.message() for c in answer.choices]
+
+
+def test_a_typed_answer_gets_its_numbered_choices_written_in_once():
+    bare = Answer("เลือกบริการ", choices=TYPED_MENU)  # built without ask(): no numbers yet
+    [one] = render.normalize([typed(bare)])
+    assert one.text.splitlines() == ["เลือกบริการ", "1. ตำรวจ",
+                                     "2. บริการสำหรับคนตาบอดและสายตาเลือนราง",
+                                     "3. วินมอเตอร์ไซค์รับจ้าง"]
+    assert render.normalize([typed(one)])[0].text == one.text
+    assert render.offered_choices([one]) == TYPED_MENU
+    # an answer that cannot be read is said by its text alone; one without a text is left out
+    broken = {"custom": {"answer": {"text": "x", "choices": [{"title": ""}]}}}
+    empty = {"custom": {"answer": {"choices": []}}}
+    assert [a.text for a in render.normalize([broken, empty, {"text": "ต่อ"}])] == ["x", "ต่อ"]
+
+
+def test_a_link_already_in_the_text_is_not_written_twice():
+    url = "https://example.org/r/1"
+    answer = Answer(f"ใบเสร็จ {url}", links=(Link("ใบเสร็จ", url),))
+    assert render.line_messages([answer])[0]["text"] == f"ใบเสร็จ {url}"

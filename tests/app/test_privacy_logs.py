@@ -302,8 +302,8 @@ def test_privacy_doctest_examples_hold():
 async def test_web_app_housekeeping_purges_the_tracker(tmp_path, caplog):
     import asyncio
 
-    from bot.app.channels.conversation import Conversations
-    from bot.app.channels.notifier import Notifier
+    from bot.app.channels.gateway import Parts
+    from bot.app.retention import Housekeeping
     from bot.kernel import db
 
     url = f"sqlite:///{tmp_path / 'app.db'}"
@@ -318,7 +318,7 @@ async def test_web_app_housekeeping_purges_the_tracker(tmp_path, caplog):
     settings = Settings.from_env({"VAR_DIR": str(tmp_path), "SECRET_KEY": "k" * 32,
                                   "TRACKER_DB": str(path), "TRACKER_RETENTION_DAYS": "30",
                                   "DATABASE_URL": url})
-    task = asyncio.create_task(Notifier(Conversations(None, url), [], settings).run())
+    task = asyncio.create_task(Housekeeping(Parts.over(url).dedupe.forget_old, settings).run())
     try:
         with caplog.at_level(logging.INFO, logger="bot.app.retention"):
             for _ in range(400):

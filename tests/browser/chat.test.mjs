@@ -207,3 +207,31 @@ test("a whole conversation with the keyboard alone", async () => {
   assert.equal(await focusedId(page), "message");
   await page.context().close();
 });
+
+test("an answer with an image, named links and choices is shown whole and passes axe-core", async () => {
+  const page = await newPage();
+  // The web chat's JSON for a typed answer (bot/app/channels/render.py web_messages), served
+  // in place of the engine's so every part is there whatever the skills say today.
+  const pixel = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4//8/AAX+Av6nNYGEAAAAAElFTkSuQmCC";
+  const answer = {
+    text: "ใบแจ้งภาษีป้ายเลขที่ ST26300000001 ยอด 200 บาท\n1. ดูใบเสร็จ\n2. กลับเมนู",
+    buttons: [{ title: "ดูใบเสร็จ", payload: "/signtax_receipt" },
+      { title: "กลับเมนู", payload: "/greet" }],
+    image: pixel, alt: "คิวอาร์โค้ดพร้อมเพย์ ยอด 200 บาท",
+    links: [{ title: "ใบแจ้งภาษีป้าย", url: "/signtax/bill/ST26300000001" },
+      { title: "script", url: "javascript:alert(1)" }],
+    call: { number: "1555", name: "กทม.", uri: "tel:1555" },
+  };
+  await page.route("**/api/chat", (route) => route.fulfill({
+    status: 200, contentType: "application/json", body: JSON.stringify({ messages: [answer] }) }));
+  await tabTo(page, "#message");
+  const shown = await say(page, "ขอใบแจ้งภาษี");
+  assert.ok(shown.endsWith(answer.text), shown); // after the hidden "ผู้ช่วย: "
+  const item = "#messages > .msg.bot:last-child";
+  assert.equal(await page.getAttribute(`${item} img`, "alt"), answer.alt);
+  const links = await page.$$eval(`${item} .links a`, (as) => as.map((a) => [a.textContent, a.getAttribute("href")]));
+  assert.deepEqual(links, [["ใบแจ้งภาษีป้าย (เปิดในแท็บใหม่)", "/signtax/bill/ST26300000001"]]);
+  assert.equal(await page.$$eval(`${item} .choices button`, (b) => b.length), 2);
+  assert.deepEqual(await axeViolations(page), []);
+  await page.context().close();
+});

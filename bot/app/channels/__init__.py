@@ -1,7 +1,10 @@
-"""Channel gateways (LINE, Messenger, web chat), the one rendering layer and the notifier.
+"""Channel gateways (LINE, Messenger, web chat) on one pipeline, the rendering layer, the notifier.
 
-Each platform module verifies the platform's signature, drops redeliveries, turns platform
-events into engine messages (sender ids ``line:<userId>``, ``fb:<psid>``, ``web:<session>``)
-and sends the engine's replies back through ``render``. ``notifier`` pushes the outbox of
-``bot.kernel.notify`` within each platform's rules.
+``gateway`` runs every message through inbound → dedupe → resolve → ask → render → deliver
+with one small part per job (``dedupe``, ``contacts``, ``ask``, ``outbox``); ``line``,
+``messenger`` and ``web`` are thin adapters (platform parsing, signature check, platform
+sending). Conversations are ``bot.kernel.sender.Sender`` values (``line:<userId>``,
+``fb:<psid>``, ``web:<session>``), and the channel travels to the engine in the message's
+metadata. ``render`` reads the engine's replies as typed answers (``bot.kernel.answer``);
+``notifier`` pushes the outbox of ``bot.kernel.notify`` within each platform's rules.
 """

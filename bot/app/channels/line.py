@@ -1,4 +1,4 @@
-"""LINE gateway (Messaging API, official ``line-bot-sdk`` v3).
+"""LINE adapter on the gateway's pipeline (Messaging API, official ``line-bot-sdk`` v3).
 
 ``POST /webhooks/line``: the ``X-Line-Signature`` is checked by the SDK (HMAC-SHA256 of the
 body with the channel secret, compared in constant time); a missing or wrong one is answered
@@ -19,6 +19,7 @@ import json
 import logging
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -47,16 +48,12 @@ from linebot.v3.webhooks import (
 
 from bot.app import uploads
 from bot.app.channels import render
-from bot.app.channels.conversation import (
-    Conversations,
-    InOrder,
-    Outgoing,
-    Payload,
-    image_message,
-    location_message,
-)
+from bot.app.channels.gateway import Gateway, Outgoing, Parts, Undelivered
+from bot.app.channels.inbound import MENU, Inbound, image_message, location_message
 from bot.app.channels.texts import TEXTS
+from bot.kernel import notify
 from bot.kernel.httpbody import BodyTooLarge, read_whole
+from bot.kernel.sender import Sender
 from bot.kernel.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -66,8 +63,7 @@ MAX_BODY_BYTES = 1024 * 1024
 REPLY_WINDOW = 50.0  # seconds; LINE accepts a reply token for about a minute
 LOADING_SECONDS = 20  # a multiple of 5, at most 60
 PUSH_RETRY_NAMESPACE = uuid.UUID("5b1f3c1e-4a52-4b8e-9a43-3f3b1c2d6e71")
-MENU = Payload("/greet")
-QUOTA_CHECK_SECONDS = 60.0  # what a sticker or a new friend gets: the greeting and the menu
+QUOTA_CHECK_SECONDS = 60.0
 
 
 class PushFailed(RuntimeError):
@@ -86,14 +82,25 @@ def _reason(exc: ApiException) -> str:
         return str(exc.reason or "")[:200]
 
 
-class LineChannel:
+@dataclass(frozen=True)
+class ReplyToken:
+    """LINE's reply token for an event, and when the event came (``time.monotonic``)."""
+
+    token: str | None
+    received: float
+
+    def fresh(self) -> bool:
+        return bool(self.token) and time.monotonic() - self.received < REPLY_WINDOW
+
+
+class LineChannel(Gateway):
     """The LINE webhook and LINE's sending side (reply, push, loading, content)."""
 
-    prefix = "line"
+    channel, name = "line", "LINE"
 
-    def __init__(self, settings: Settings, conversations: Conversations) -> None:
+    def __init__(self, settings: Settings, parts: Parts) -> None:
+        super().__init__(parts)
         self.settings = settings
-        self.conversations = conversations
         self.parser = WebhookParser(settings.line_channel_secret)
         host = None if settings.line_api_base == OFFICIAL_API else settings.line_api_base
         # With host None the SDK uses LINE's own hosts (api.line.me, api-data.line.me).
@@ -101,7 +108,6 @@ class LineChannel:
         self._clients: list[AsyncApiClient] = []
         self.api: AsyncMessagingApi | None = None
         self.blob: AsyncMessagingApiBlob | None = None
-        self._work = InOrder()
         self._quota_checked, self._quota_room = -QUOTA_CHECK_SECONDS, True
 
     @staticmethod
@@ -114,7 +120,7 @@ class LineChannel:
         self.blob = AsyncMessagingApiBlob(self._clients[1])
 
     async def close(self) -> None:
-        await self._work.close()
+        await super().close()
         for client in self._clients:
             await client.close()
 
@@ -140,13 +146,7 @@ class LineChannel:
         except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError,
                 RecursionError):
             return web.json_response({"error": "รูปแบบข้อมูล webhook ไม่ถูกต้อง"}, status=400)
-        fresh = []
-        for event in events:
-            key = getattr(event, "webhook_event_id", None)
-            if key is None or await self.conversations.first_time(f"line:{key}"):
-                fresh.append(event)
-            else:
-                log.info("LINE redelivery of event %s dropped", key)
+        fresh = [e for e in events if await self.fresh(getattr(e, "webhook_event_id", None))]
         received = time.monotonic()
         for event in fresh:
             source = getattr(event, "source", None)
@@ -155,94 +155,79 @@ class LineChannel:
                 log.info("LINE %s event ignored (not from a one-to-one chat)",
                          getattr(event, "type", "unknown"))
                 continue
-            self._work.run(user_id, self._handle(event, user_id, received),
-                           f"LINE {event.type} event")
+            reply = ReplyToken(getattr(event, "reply_token", None), received)
+            self.later(self.sender(user_id), self._event(event, self.sender(user_id), reply))
         return web.json_response({})
 
-    async def _handle(self, event: Any, user_id: str, received: float) -> None:
-        sender = f"{self.prefix}:{user_id}"
-        token = getattr(event, "reply_token", None)
+    async def _event(self, event: Any, sender: Sender, reply: ReplyToken) -> None:
         if isinstance(event, UnfollowEvent):
-            await self.conversations.set_blocked(sender, True)
+            await self.parts.contacts.set_blocked(sender, True)
             return
         if isinstance(event, FollowEvent):
-            await self.conversations.inbound(sender)
-            message = MENU
+            inbound = Inbound(payload=MENU)
         elif isinstance(event, PostbackEvent):
-            message = await self.conversations.inbound(sender, event.postback.data)
+            inbound = Inbound(text=event.postback.data)
         elif isinstance(event, MessageEvent):
-            message, say = await self._message(sender, event.message)
-            if say is not None:
-                out = await self.conversations.outgoing(sender, [{"text": say}])
-                await self.deliver(sender, token, received, out)
-                return
+            inbound = await self._message(event.message)
         else:
             return
-        await self._loading(user_id)
-        out = await self.conversations.ask(sender, message, self.prefix)
-        await self.deliver(sender, token, received, out)
+        await self.handle(sender, inbound, reply)
 
-    async def _message(self, sender: str, content: Any) -> tuple[str | None, str | None]:
-        """(engine message, None) for a LINE message, or (None, what to answer ourselves)."""
+    async def _message(self, content: Any) -> Inbound:
+        """What a LINE message means for the pipeline."""
         if isinstance(content, TextMessageContent) and content.text.strip():
-            return await self.conversations.inbound(sender, content.text.strip()), None
-        await self.conversations.inbound(sender)
+            return Inbound(text=content.text.strip())
         if isinstance(content, LocationMessageContent):
             try:
-                return location_message(content.latitude, content.longitude), None
+                return Inbound(payload=location_message(content.latitude, content.longitude))
             except ValueError:
-                return None, TEXTS["location_invalid"]
+                return Inbound(say=TEXTS["location_invalid"])
         if isinstance(content, StickerMessageContent):
-            return MENU, None
+            return Inbound(payload=MENU)
         if isinstance(content, ImageMessageContent):
             return await self._image(content)
-        return None, TEXTS["unsupported"]
+        return Inbound(say=TEXTS["unsupported"])
 
-    async def _image(self, content: ImageMessageContent) -> tuple[str | None, str | None]:
+    async def _image(self, content: ImageMessageContent) -> Inbound:
         provider = getattr(content.content_provider, "type", "line")
         if provider != "line":
-            return None, TEXTS["image_failed"]
+            return Inbound(say=TEXTS["image_failed"])
         try:
             response = await self.blob.get_message_content_with_http_info(content.id)
         except (ApiException, OSError, asyncio.TimeoutError) as exc:
             log.warning("LINE image content not downloaded: %s", exc)
-            return None, TEXTS["image_failed"]
+            return Inbound(say=TEXTS["image_failed"])
         content_type = (response.headers or {}).get("Content-Type", "")
         try:
             ref = await asyncio.to_thread(uploads.save, self.settings.var_dir,
                                           bytes(response.data), content_type)
         except uploads.UploadRejected as exc:
             log.info("LINE image refused: %s", exc.reason)
-            return None, TEXTS["image_rejected"]
-        return image_message(ref), None
+            return Inbound(say=TEXTS["image_rejected"])
+        return Inbound(payload=image_message(ref))
 
-    async def _loading(self, user_id: str) -> None:
+    async def thinking(self, sender: Sender) -> None:
         try:
             await self.api.show_loading_animation(ShowLoadingAnimationRequest(
-                chatId=user_id, loadingSeconds=LOADING_SECONDS))
+                chatId=sender.user, loadingSeconds=LOADING_SECONDS))
         except (ApiException, OSError, asyncio.TimeoutError) as exc:
             log.info("LINE loading animation not shown: %s", exc)
 
     # --- sending -------------------------------------------------------------------------
 
-    async def deliver(self, sender: str, token: str | None, received: float,
-                      out: Outgoing) -> bool:
-        """Send ``out``: the first five messages with the reply token while it is fresh, the
-        rest (or all, when the token is refused or too old) by push. True when all arrived.
-        Otherwise the notifications it carried stay pending and the unsent answers join the
-        outbox, so the user sees them at the next contact."""
-        user_id = sender.split(":", 1)[1]
+    async def send(self, sender: Sender, out: Outgoing, context: ReplyToken | None) -> None:
+        """The first five messages with the reply token while it is fresh, the rest (or all,
+        when the token is refused or too old) by push."""
         notes = len(out.note_ids)
-        replies = out.replies[:notes] + render.fit(
-            out.replies[notes:], room=max(1, render.LINE_MESSAGES_PER_CALL - notes),
-            limit=render.LINE_TEXT_MAX)
-        messages = render.line_messages(replies)
-        owners = render.owners(replies, render.line_messages)
+        out = out.fit(room=max(1, render.LINE_MESSAGES_PER_CALL - notes),
+                      limit=render.LINE_TEXT_MAX)
+        messages = render.line_messages(out.answers)
+        owners = render.owners(out.answers, render.line_messages)
         groups = render.batches(list(zip(messages, owners, strict=True)))
-        if token and groups and time.monotonic() - received < REPLY_WINDOW:
+        if context is not None and context.fresh() and groups:
             try:
                 await self.api.reply_message(ReplyMessageRequest.from_dict(
-                    {"replyToken": token, "messages": [m for m, _ in groups[0]]}))
+                    {"replyToken": context.token, "messages": [m for m, _ in groups[0]]}))
                 groups = groups[1:]
             except ApiException as exc:
                 log.info("LINE reply token refused (HTTP %s: %s); pushing instead",
@@ -251,16 +236,10 @@ class LineChannel:
                 log.warning("LINE reply failed (%s); pushing instead", exc)
         for number, group in enumerate(groups):
             try:
-                await self.push(user_id, [m for m, _ in group], str(uuid.uuid4()))
+                await self.push(sender.user, [m for m, _ in group], str(uuid.uuid4()))
             except PushFailed as exc:
-                log.warning("LINE answer not delivered: %s", exc)
-                unsent = sorted({owner for g in groups[number:] for _, owner in g})
-                await self.conversations.failed(out.note_ids, str(exc))
-                await self.conversations.keep_undelivered(
-                    sender, [replies[i] for i in unsent if i >= notes])
-                return False
-        await self.conversations.delivered(out.note_ids)
-        return True
+                unsent = (owner for g in groups[number:] for _, owner in g)
+                raise Undelivered(str(exc), out.unsent(unsent)) from exc
 
     async def push(self, user_id: str, messages: list[dict[str, Any]], retry_key: str) -> None:
         """Push up to five messages; ``PushFailed`` when LINE refuses. A retried push with the
@@ -277,16 +256,15 @@ class LineChannel:
         except (OSError, asyncio.TimeoutError) as exc:
             raise PushFailed(0, str(exc) or type(exc).__name__) from exc
 
-    async def push_notification(self, sender: str, note: Any) -> None:
+    async def push_notification(self, sender: Sender, note: notify.Notification) -> None:
         """Push one outbox notification (the notifier's call); ``PushFailed`` when refused."""
-        user_id = sender.split(":", 1)[1]
-        replies = render.normalize([note.as_message()])
-        groups = render.batches(render.line_messages(replies))
+        groups = render.batches(render.line_messages(render.normalize([note.as_message()])))
         for index, group in enumerate(groups):
             key = uuid.uuid5(PUSH_RETRY_NAMESPACE, f"{note.id}:{note.created_at}:{index}")
-            await self.push(user_id, group, str(key))
+            await self.push(sender.user, group, str(key))
 
-    def can_push(self, sender: str, contact: Any) -> bool:
+    def can_push(self, sender: Sender, contact: Any) -> bool:
+        """Unless the user unfollowed (LINE's monthly quota is checked by ``quota_left``)."""
         return contact is None or not contact.blocked
 
     async def quota_left(self) -> bool:

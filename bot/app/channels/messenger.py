@@ -1,4 +1,4 @@
-"""Messenger gateway (Meta Graph API, Messenger Platform) over aiohttp.
+"""Messenger adapter on the gateway's pipeline (Meta Graph API, Messenger Platform), aiohttp.
 
 ``GET /webhooks/messenger``: the verify-token handshake (``hub.challenge`` echoed when
 ``hub.verify_token`` matches, 403 otherwise). ``POST /webhooks/messenger``: the
@@ -27,18 +27,14 @@ from aiohttp import web
 
 from bot.app import uploads
 from bot.app.channels import render
-from bot.app.channels.conversation import (
-    Conversations,
-    InOrder,
-    Outgoing,
-    Payload,
-    _aware,
-    image_message,
-    location_message,
-    utcnow,
-)
+from bot.app.channels.gateway import Gateway, Outgoing, Parts, Undelivered
+from bot.app.channels.inbound import MENU, Inbound, image_message, location_message
+from bot.app.channels.outbox import aware
 from bot.app.channels.texts import TEXTS
+from bot.kernel import notify
+from bot.kernel.db import utcnow
 from bot.kernel.httpbody import BodyTooLarge, read_whole
+from bot.kernel.sender import Sender
 from bot.kernel.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -46,7 +42,7 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1024 * 1024
 WINDOW = timedelta(hours=24)  # Messenger's standard messaging window
 TIMEOUT = aiohttp.ClientTimeout(total=15)
-MENU = Payload("/greet")
+MESSAGES_PER_ANSWER = 8  # one Send API call each: phone-sized bubbles unless an answer is long
 
 
 class SendFailed(RuntimeError):
@@ -59,17 +55,16 @@ class SendFailed(RuntimeError):
         self.status = status
 
 
-class MessengerChannel:
+class MessengerChannel(Gateway):
     """The Messenger webhook and the Send API."""
 
-    prefix = "fb"
+    channel, name = "fb", "Messenger"
 
-    def __init__(self, settings: Settings, conversations: Conversations) -> None:
+    def __init__(self, settings: Settings, parts: Parts) -> None:
+        super().__init__(parts)
         self.settings = settings
-        self.conversations = conversations
         self._secret = settings.messenger_app_secret.encode()
         self.session: aiohttp.ClientSession | None = None
-        self._work = InOrder()
 
     @staticmethod
     def configured(settings: Settings) -> bool:
@@ -80,7 +75,7 @@ class MessengerChannel:
         self.session = aiohttp.ClientSession(timeout=TIMEOUT)
 
     async def close(self) -> None:
-        await self._work.close()
+        await super().close()
         if self.session is not None:
             await self.session.close()
 
@@ -128,55 +123,44 @@ class MessengerChannel:
             if message.get("is_echo") or not ("message" in event or "postback" in event):
                 continue
             mid = message.get("mid") or (event.get("postback") or {}).get("mid")
-            key = mid or f"{event['sender']['id']}:{event.get('timestamp')}"
-            if await self.conversations.first_time(f"fb:{key}"):
-                psid = str(event["sender"]["id"])
-                self._work.run(psid, self._handle(event, psid), "Messenger event")
-            else:
-                log.info("Messenger redelivery dropped")
+            if await self.fresh(mid or f"{event['sender']['id']}:{event.get('timestamp')}"):
+                sender = self.sender(str(event["sender"]["id"]))
+                self.later(sender, self._event(event, sender))
         return web.json_response({})
 
-    async def _handle(self, event: dict[str, Any], psid: str) -> None:
-        sender = f"{self.prefix}:{psid}"
+    async def _event(self, event: dict[str, Any], sender: Sender) -> None:
         if "postback" in event:
-            payload = str(event["postback"].get("payload") or "")
-            message, say = await self.conversations.inbound(sender, payload or "?"), None
+            inbound = Inbound(text=str(event["postback"].get("payload") or "") or "?")
         else:
-            message, say = await self._message(sender, event["message"])
-        if say is not None:
-            out = await self.conversations.outgoing(sender, [{"text": say}])
-        else:
-            await self._action(psid, "typing_on")
-            out = await self.conversations.ask(sender, message, self.prefix)
-        await self.deliver(sender, out, "RESPONSE")
+            inbound = await self._message(event["message"])
+        await self.handle(sender, inbound, "RESPONSE")
 
-    async def _message(self, sender: str, message: dict[str, Any]) -> tuple[str | None,
-                                                                            str | None]:
+    async def _message(self, message: dict[str, Any]) -> Inbound:
+        """What a Messenger message means for the pipeline."""
         quick = (message.get("quick_reply") or {}).get("payload")
         if quick:
-            return await self.conversations.inbound(sender, str(quick)), None
+            return Inbound(text=str(quick))
         text = str(message.get("text") or "").strip()
         if text:
-            return await self.conversations.inbound(sender, text), None
-        await self.conversations.inbound(sender)
+            return Inbound(text=text)
         for attachment in message.get("attachments") or []:
             kind, payload = attachment.get("type"), attachment.get("payload") or {}
             if kind == "location" and isinstance(payload.get("coordinates"), dict):
                 coordinates = payload["coordinates"]
                 try:
-                    return location_message(coordinates.get("lat"),
-                                            coordinates.get("long")), None
+                    return Inbound(payload=location_message(coordinates.get("lat"),
+                                                            coordinates.get("long")))
                 except ValueError:
-                    return None, TEXTS["location_invalid"]
+                    return Inbound(say=TEXTS["location_invalid"])
             if kind == "image" and payload.get("sticker_id"):
-                return MENU, None  # a "like" or a sticker
+                return Inbound(payload=MENU)  # a "like" or a sticker
             if kind == "image" and isinstance(payload.get("url"), str):
                 return await self._image(payload["url"])
-        return None, TEXTS["unsupported"]
+        return Inbound(say=TEXTS["unsupported"])
 
-    async def _image(self, url: str) -> tuple[str | None, str | None]:
+    async def _image(self, url: str) -> Inbound:
         if not url.startswith(("https://", "http://")):
-            return None, TEXTS["image_failed"]
+            return Inbound(say=TEXTS["image_failed"])
         try:
             async with self.session.get(url) as resp:
                 if resp.status != 200:
@@ -185,16 +169,19 @@ class MessengerChannel:
                 content_type = resp.headers.get("Content-Type", "")
         except BodyTooLarge:
             log.info("Messenger image refused: over %d bytes", uploads.MAX_BYTES)
-            return None, TEXTS["image_rejected"]
+            return Inbound(say=TEXTS["image_rejected"])
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             log.warning("Messenger image not downloaded: %s", exc)
-            return None, TEXTS["image_failed"]
+            return Inbound(say=TEXTS["image_failed"])
         try:
             ref = await asyncio.to_thread(uploads.save, self.settings.var_dir, data, content_type)
         except uploads.UploadRejected as exc:
             log.info("Messenger image refused: %s", exc.reason)
-            return None, TEXTS["image_rejected"]
-        return image_message(ref), None
+            return Inbound(say=TEXTS["image_rejected"])
+        return Inbound(payload=image_message(ref))
+
+    async def thinking(self, sender: Sender) -> None:
+        await self._action(sender.user, "typing_on")
 
     # --- sending -------------------------------------------------------------------------
 
@@ -219,40 +206,28 @@ class MessengerChannel:
         except SendFailed as exc:
             log.info("Messenger %s not shown: %s", action, exc)
 
-    async def send(self, psid: str, message: dict[str, Any], messaging_type: str) -> None:
+    async def send(self, sender: Sender, out: Outgoing, context: str | None) -> None:
+        """Message by message, ``messaging_type`` ``context`` (``RESPONSE``)."""
+        out = out.fit(room=MESSAGES_PER_ANSWER, limit=render.MESSENGER_TEXT_MAX)
+        messages = render.messenger_messages(out.answers)
+        owners = render.owners(out.answers, render.messenger_messages)
+        for number, message in enumerate(messages):
+            try:
+                await self.send_message(sender.user, message, context or "RESPONSE")
+            except SendFailed as exc:
+                raise Undelivered(str(exc), out.unsent(owners[number:])) from exc
+
+    async def send_message(self, psid: str, message: dict[str, Any],
+                           messaging_type: str) -> None:
         await self._post({"recipient": {"id": psid}, "messaging_type": messaging_type,
                           "message": message})
 
-    async def deliver(self, sender: str, out: Outgoing, messaging_type: str) -> bool:
-        """Send ``out`` message by message; on a refusal the notifications it carried stay
-        pending and the unsent answers join the outbox for the next contact."""
-        psid = sender.split(":", 1)[1]
-        notes = len(out.note_ids)
-        # one Send API call per message: phone-sized bubbles unless an answer is very long
-        replies = out.replies[:notes] + render.fit(out.replies[notes:], room=8,
-                                                   limit=render.MESSENGER_TEXT_MAX)
-        messages = render.messenger_messages(replies)
-        owners = render.owners(replies, render.messenger_messages)
-        for number, message in enumerate(messages):
-            try:
-                await self.send(psid, message, messaging_type)
-            except SendFailed as exc:
-                log.warning("Messenger answer not delivered: %s", exc)
-                unsent = sorted(set(owners[number:]))
-                await self.conversations.failed(out.note_ids, str(exc))
-                await self.conversations.keep_undelivered(
-                    sender, [replies[i] for i in unsent if i >= notes])
-                return False
-        await self.conversations.delivered(out.note_ids)
-        return True
-
-    async def push_notification(self, sender: str, note: Any) -> None:
+    async def push_notification(self, sender: Sender, note: notify.Notification) -> None:
         """Send one outbox notification (the notifier's call); ``SendFailed`` when refused."""
-        psid = sender.split(":", 1)[1]
         for message in render.messenger_messages(render.normalize([note.as_message()])):
-            await self.send(psid, message, "UPDATE")
+            await self.send_message(sender.user, message, "UPDATE")
 
-    def can_push(self, sender: str, contact: Any) -> bool:
+    def can_push(self, sender: Sender, contact: Any) -> bool:
         """Only inside the 24-hour window after the user's last message."""
-        seen = _aware(contact.last_inbound_at) if contact is not None else None
+        seen = aware(contact.last_inbound_at) if contact is not None else None
         return seen is not None and not contact.blocked and utcnow() - seen < WINDOW

@@ -1,14 +1,17 @@
-"""The one rendering layer: engine replies -> each platform's messages, text form always complete.
+"""The one rendering layer: engine replies -> typed answers -> each platform's messages.
 
-An engine reply (Rasa REST format, or a ``bot.kernel.notify`` notification's ``as_message()``) is
-``{"text", "buttons", "image", "custom"}``. ``normalize`` turns a list of them into ``Reply``
-objects whose ``text`` alone says everything: the numbered choices are written into it when the
-engine's text does not list them already, and an image always has a text beside it. The
-platform functions then only add what the platform can show on top of that text (quick replies,
-an image) and split long texts at paragraph, line or word boundaries, never dropping a fact.
+The engine's replies come in Rasa's REST format. An action sends a typed answer whole,
+``{"custom": {"answer": {...}}}`` (``bot.kernel.answer``), and so does a notification
+(``bot.kernel.notify``); a domain response comes as ``{"text", "buttons"}``, its button
+payloads read with ``Target.parse``. ``normalize`` turns them into ``Answer`` objects whose
+``text`` alone says everything: the numbered choices written into it (``numbered_text``, the
+one writer of numbered lists), an image always with a text beside it. The platform functions
+then only add what the platform can show on top of that text (quick replies, a call button, an
+image; named links as "name: url" lines) and split long texts at paragraph, line or word
+boundaries, never dropping a fact.
 
->>> [r.text for r in normalize([{"text": "เลือกบริการ", "buttons": [
-...     {"title": "ตำรวจ", "payload": "/police"}]}])]
+>>> [a.text for a in normalize([{"text": "เลือกบริการ", "buttons": [
+...     {"title": "ตำรวจ", "payload": "/police_find_station"}]}])]
 ['เลือกบริการ\\n1. ตำรวจ']
 >>> split_text("ก ข ค", 3)
 ['ก ข', 'ค']
@@ -16,13 +19,16 @@ an image) and split long texts at paragraph, line or word boundaries, never drop
 
 from __future__ import annotations
 
-import re
+import dataclasses
+import logging
 import unicodedata
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from bot.app.channels.texts import TEXTS
-from bot.kernel import answer
+from bot.kernel.answer import KEY, Answer, AnswerError, Choice, Image, Target, numbered_text
+
+log = logging.getLogger(__name__)
 
 # LINE Messaging API limits (https://developers.line.biz/en/reference/messaging-api/).
 LINE_TEXT_MAX = 5000  # characters (UTF-16 code units) of a text message
@@ -38,97 +44,71 @@ MESSENGER_TITLE_MAX = 20
 MESSENGER_PAYLOAD_MAX = 1000
 
 
-@dataclass
-class Reply:
-    """One message in platform-neutral form: ``text`` is complete on its own."""
-
-    text: str
-    choices: list[dict[str, str]] = field(default_factory=list)
-    image: str | None = None
-    alt: str | None = None
-    # A number to call (``tel:+6622555994``) already written in ``text``; platforms that can
-    # add a call button do so.
-    call: str | None = None
+def complete(answer: Answer) -> Answer:
+    """``answer`` with its numbered choices written into its text (unless listed already)."""
+    return dataclasses.replace(answer, text=numbered_text(answer.text, answer.choices))
 
 
-def _choices(raw: Any) -> list[dict[str, str]]:
-    out = []
-    for button in raw or []:
-        if not isinstance(button, dict):
-            continue
-        title = str(button.get("title") or "").strip()
-        payload = str(button.get("payload") or title).strip()
-        if title or payload:
-            out.append({"title": title or payload, "payload": payload})
-    return out
+def choices_from_buttons(buttons: Iterable[Any]) -> tuple[Choice, ...]:
+    """Choices from buttons in the engine's shape, ``{"title", "payload"}`` (a domain
+    response's buttons, or choices stored before they were typed; the payload is
+    "/intent{json}" or a text); malformed ones are left out.
 
-
-def choices_text(text: str, choices: list[dict[str, str]]) -> str:
-    """``text`` with the numbered choices written out, unless it already lists them all."""
-    lines = [f"{i}. {c['title']}" for i, c in enumerate(choices, start=1)]
-    if all(line in text for line in lines):
-        return text
-    return "\n".join(part for part in (text.rstrip(), *lines) if part)
-
-
-def _alt(reply: dict[str, Any]) -> str | None:
-    custom = reply.get("custom")
-    alt = custom.get("alt") if isinstance(custom, dict) else None
-    return alt.strip() if isinstance(alt, str) and alt.strip() else None
-
-
-_TEL = re.compile(r"^tel:\+?[0-9]{3,15}$")
-
-
-def _call(custom: dict[str, Any]) -> str | None:
-    tel = custom.get("tel")
-    return tel if isinstance(tel, str) and _TEL.match(tel) else None
-
-
-def normalize(replies: list[dict[str, Any]]) -> list[Reply]:
-    """Engine replies as ``Reply`` objects with complete texts; empty replies are dropped.
-
-    Rasa's REST channel sends one ``utter_message(text, image, json_message)`` as separate
-    messages: the text, then ``{"custom": {"alt": ...}}``, then ``{"image": ...}``; the alt
-    text is joined back to its image here.
+    >>> choices_from_buttons([{"title": "คำนวณภาษีป้าย", "payload": "/signtax_calculate"}])[0].target
+    Target(intent='signtax_calculate', entities={}, text=None)
     """
     out = []
-    pending_alt = None
+    for button in buttons:
+        if isinstance(button, dict):
+            payload = str(button.get("payload") or button.get("title") or "").strip()
+            title = str(button.get("title") or "").strip() or payload
+            if payload:
+                out.append(Choice(title, Target.parse(payload)))
+    return tuple(out)
+
+
+def _typed(raw: Any) -> list[Answer]:
+    """An action's answer; one that cannot be read is said by its text alone, if it has one
+    (its extras are lost, its facts are not)."""
+    try:
+        return [complete(Answer.from_dict(raw))]
+    except AnswerError as exc:
+        text = raw.get("text") if isinstance(raw, dict) else None
+        log.warning("an answer that cannot be read (%s): %s", exc,
+                    "its text alone is shown" if isinstance(text, str) and text.strip()
+                    else "left out")
+        return [Answer(text)] if isinstance(text, str) and text.strip() else []
+
+
+def normalize(replies: list[dict[str, Any]]) -> list[Answer]:
+    """Engine replies as ``Answer`` objects with complete texts; empty replies are dropped.
+
+    An action's typed answer is read whole; a domain response's ``text``, ``buttons`` (and
+    ``image``, shown with its text as the alt text) make one answer.
+    """
+    out: list[Answer] = []
     for r in replies:
         if not isinstance(r, dict):
             continue
         custom = r.get("custom") if isinstance(r.get("custom"), dict) else {}
-        if answer.KEY in custom:  # a typed answer, whole
-            try:
-                a = answer.Answer.from_dict(custom[answer.KEY])
-            except answer.AnswerError:
-                continue
-            out.append(Reply(
-                text=answer.numbered_text(a.text, a.choices),
-                choices=[{"title": c.title, "payload": c.target.message()} for c in a.choices],
-                image=a.image.url if a.image else None, alt=a.image.alt if a.image else None,
-                call=a.call.uri if a.call else None))
+        if KEY in custom:  # a typed answer, whole
+            out += _typed(custom[KEY])
             continue
-        choices = _choices(r.get("buttons"))
+        choices = choices_from_buttons(r.get("buttons") or ())
         image = r.get("image") if isinstance(r.get("image"), str) and r.get("image") else None
-        alt = _alt(r)
-        call = _call(custom)
-        if call and out and not r.get("text") and not image:
-            out[-1].call = call  # the number belongs to the message just before
-            call = None
-        if alt and not image and not r.get("text"):
-            pending_alt = alt  # belongs to the image that follows
-            continue
-        if image and not alt:
-            alt, pending_alt = pending_alt, None
-        text = str(r.get("text") or custom.get("text") or "").strip()
-        if image and not text:
-            text = alt or TEXTS["image_without_text"]
-        text = choices_text(text, choices)
-        if text or image:
-            out.append(Reply(text=text, choices=choices, image=image, call=call,
-                             alt=alt or (text if image else None)))
+        text = numbered_text(str(r.get("text") or "").strip()
+                             or (TEXTS["image_without_text"] if image else ""), choices)
+        if text:
+            out.append(Answer(text, choices=choices, image=Image(image, text) if image else None))
     return out
+
+
+def offered_choices(answers: Sequence[Answer]) -> tuple[Choice, ...]:
+    """The choices a typed number refers to: those of the last answer that offered any."""
+    for answer in reversed(answers):
+        if answer.choices:
+            return answer.choices
+    return ()
 
 
 # A phone-sized bubble in UTF-16 code units: about bot.kernel.text.BUBBLE_MAX visible Thai
@@ -136,42 +116,47 @@ def normalize(replies: list[dict[str, Any]]) -> list[Reply]:
 PHONE_UNITS = 450
 
 
-def fit(replies: list[Reply], room: int, limit: int) -> list[Reply]:
+def fit(answers: list[Answer], room: int, limit: int) -> list[Answer]:
     """Consecutive texts joined into phone-sized bubbles; into bigger ones (up to ``limit``)
     only when phone-sized ones would take more than ``room`` platform messages.
 
     >>> parts = normalize([{"text": "ก" * 300}, {"text": "ข" * 300}, {"text": "ค"}])
-    >>> [len(r.text) for r in fit(parts, room=5, limit=5000)]
+    >>> [len(a.text) for a in fit(parts, room=5, limit=5000)]
     [300, 303]
-    >>> [len(r.text) for r in fit(parts, room=1, limit=5000)]
+    >>> [len(a.text) for a in fit(parts, room=1, limit=5000)]
     [605]
     """
-    phone = compact(replies, PHONE_UNITS)
-    return phone if len(phone) <= room else compact(replies, limit)
+    phone = compact(answers, PHONE_UNITS)
+    return phone if len(phone) <= room else compact(answers, limit)
 
 
-def compact(replies: list[Reply], limit: int) -> list[Reply]:
+def compact(answers: list[Answer], limit: int) -> list[Answer]:
     """Consecutive texts joined into one message (as the engine wrote them, paragraphs apart)
     while the result fits ``limit``, so an answer needs fewer platform messages (LINE takes
-    five per reply). A message with choices or an image ends a run; its choices stay last."""
-    out: list[Reply] = []
-    for reply in replies:
+    five per reply). A message with choices, links or an image ends a run; its extras stay
+    last."""
+    out: list[Answer] = []
+    for answer in answers:
         last = out[-1] if out else None
-        if (last is not None and not last.choices and not last.image and not reply.image
-                and _units(last.text) + 2 + _units(reply.text) <= limit):
-            out[-1] = Reply(text=f"{last.text}\n\n{reply.text}", choices=reply.choices,
-                            call=reply.call or last.call)
+        if (last is not None and not last.choices and not last.image and not last.links
+                and not answer.image and _units(last.text) + 2 + _units(answer.text) <= limit):
+            out[-1] = dataclasses.replace(answer, text=f"{last.text}\n\n{answer.text}",
+                                          call=answer.call or last.call)
         else:
-            out.append(reply)
+            out.append(answer)
     return out
 
 
-def offered_choices(replies: list[Reply]) -> list[dict[str, str]]:
-    """The choices a typed number refers to: those of the last message that offered any."""
-    for reply in reversed(replies):
-        if reply.choices:
-            return reply.choices
-    return []
+def with_links(answer: Answer) -> str:
+    """The text with each named link written as "name: url" (unless the text has its url),
+    for platforms that show links only as text.
+
+    >>> from bot.kernel.answer import Link
+    >>> with_links(Answer("ใบเสร็จพร้อมแล้ว", links=(Link("ดูใบเสร็จ", "https://x.th/r/1"),)))
+    'ใบเสร็จพร้อมแล้ว\\nดูใบเสร็จ: https://x.th/r/1'
+    """
+    lines = [f"{link.title}: {link.url}" for link in answer.links if link.url not in answer.text]
+    return "\n".join([answer.text, *lines])
 
 
 def _units(text: str) -> int:
@@ -223,38 +208,39 @@ def _short(label: str, limit: int) -> str:
     return label if len(label) <= limit else label[:limit - 1] + "…"
 
 
-def _https(url: str | None) -> bool:
-    return bool(url) and url.startswith("https://") and len(url) <= LINE_URL_MAX
+def _https_image(answer: Answer) -> str | None:
+    url = answer.image.url if answer.image else None
+    return url if url and url.startswith("https://") and len(url) <= LINE_URL_MAX else None
 
 
-def line_messages(replies: list[Reply]) -> list[dict[str, Any]]:
+def line_messages(answers: list[Answer]) -> list[dict[str, Any]]:
     """LINE message objects (JSON form). Images only from https URLs, each followed by its text;
-    quick replies (at most 13) on the last message; every text within LINE's length limit."""
+    quick replies (at most 13) on the last message, a call button among them; every text
+    within LINE's length limit."""
     out: list[dict[str, Any]] = []
-    for reply in replies:
-        if _https(reply.image):
-            out.append({"type": "image", "originalContentUrl": reply.image,
-                        "previewImageUrl": reply.image})
-        out.extend({"type": "text", "text": part} for part in split_text(reply.text,
-                                                                          LINE_TEXT_MAX))
-    choices = offered_choices(replies)
-    call = next((r.call for r in reversed(replies) if r.call), None)
+    for answer in answers:
+        image = _https_image(answer)
+        if image:
+            out.append({"type": "image", "originalContentUrl": image, "previewImageUrl": image})
+        out.extend({"type": "text", "text": part}
+                   for part in split_text(with_links(answer), LINE_TEXT_MAX))
+    choices = offered_choices(answers)
+    call = next((a.call for a in reversed(answers) if a.call), None)
     if (choices or call) and out:
         items = []
         for i, choice in enumerate(choices[:LINE_QUICK_REPLY_MAX - bool(call)], start=1):
-            label = _short(f"{i}. {choice['title']}", LINE_LABEL_MAX)
-            if len(choice["payload"]) <= LINE_POSTBACK_DATA_MAX:
-                action = {"type": "postback", "label": label, "data": choice["payload"],
-                          "displayText": _short(choice["title"], LINE_POSTBACK_DATA_MAX)}
+            label = _short(f"{i}. {choice.title}", LINE_LABEL_MAX)
+            data = choice.target.message()
+            if len(data) <= LINE_POSTBACK_DATA_MAX:
+                action = {"type": "postback", "label": label, "data": data,
+                          "displayText": _short(choice.title, LINE_POSTBACK_DATA_MAX)}
             else:  # typing the number picks the same choice
                 action = {"type": "message", "label": label, "text": str(i)}
             items.append({"type": "action", "action": action})
         if call:  # tap to call: the number is also in the text, for reading and copying
-            number = call.removeprefix("tel:")
-            number = "0" + number[3:] if number.startswith("+66") else number
-            label = _short(TEXTS["call_button"].format(number=number), LINE_LABEL_MAX)
+            label = _short(TEXTS("call_button", number=call.local), LINE_LABEL_MAX)
             items.append({"type": "action", "action": {"type": "uri", "label": label,
-                                                        "uri": call}})
+                                                        "uri": call.uri}})
         out[-1]["quickReply"] = {"items": items}
     return out
 
@@ -264,35 +250,46 @@ def batches(messages: list[Any], size: int = LINE_MESSAGES_PER_CALL) -> list[lis
     return [messages[i:i + size] for i in range(0, len(messages), size)]
 
 
-def owners(replies: list[Reply], platform) -> list[int]:
-    """For each message ``platform(replies)`` makes, the index of the reply it came from."""
+def owners(answers: list[Answer], platform: Callable[[list[Answer]], list[Any]]) -> list[int]:
+    """For each message ``platform(answers)`` makes, the index of the answer it came from."""
     out: list[int] = []
-    for index, reply in enumerate(replies):
-        out += [index] * len(platform([reply]))
+    for index, answer in enumerate(answers):
+        out += [index] * len(platform([answer]))
     return out
 
 
-def messenger_messages(replies: list[Reply]) -> list[dict[str, Any]]:
+def messenger_messages(answers: list[Answer]) -> list[dict[str, Any]]:
     """Messenger Send API ``message`` objects: text parts within 2,000 characters, images from
     https URLs before their text, quick replies (at most 13) on the last text."""
     out: list[dict[str, Any]] = []
-    for reply in replies:
-        if _https(reply.image):
+    for answer in answers:
+        image = _https_image(answer)
+        if image:
             out.append({"attachment": {"type": "image",
-                                       "payload": {"url": reply.image, "is_reusable": True}}})
-        out.extend({"text": part} for part in split_text(reply.text, MESSENGER_TEXT_MAX))
-    choices = offered_choices(replies)
+                                       "payload": {"url": image, "is_reusable": True}}})
+        out.extend({"text": part} for part in split_text(with_links(answer), MESSENGER_TEXT_MAX))
+    choices = offered_choices(answers)
     texts = [m for m in out if "text" in m]
     if choices and texts:
-        texts[-1]["quick_replies"] = [
-            {"content_type": "text",
-             "title": _short(f"{i}. {c['title']}", MESSENGER_TITLE_MAX),
-             "payload": c["payload"] if len(c["payload"]) <= MESSENGER_PAYLOAD_MAX else str(i)}
-            for i, c in enumerate(choices[:MESSENGER_QUICK_REPLY_MAX], start=1)]
+        quick = []
+        for i, choice in enumerate(choices[:MESSENGER_QUICK_REPLY_MAX], start=1):
+            payload = choice.target.message()
+            quick.append({"content_type": "text",
+                          "title": _short(f"{i}. {choice.title}", MESSENGER_TITLE_MAX),
+                          "payload": payload if len(payload) <= MESSENGER_PAYLOAD_MAX
+                          else str(i)})
+        texts[-1]["quick_replies"] = quick
     return out
 
 
-def web_messages(replies: list[Reply]) -> list[dict[str, Any]]:
-    """The web chat's format: ``{"text", "buttons", "image", "alt"}`` per message."""
-    return [{"text": r.text, "buttons": r.choices, "image": r.image, "alt": r.alt}
-            for r in replies]
+def web_messages(answers: list[Answer]) -> list[dict[str, Any]]:
+    """The web chat's format, per message: ``text`` (complete), ``buttons`` (``title`` and the
+    ``payload`` to send back as text), ``image`` and its ``alt``, named ``links``, ``call``."""
+    return [{"text": a.text,
+             "buttons": [{"title": c.title, "payload": c.target.message()} for c in a.choices],
+             "image": a.image.url if a.image else None,
+             "alt": a.image.alt if a.image else None,
+             "links": [{"title": link.title, "url": link.url} for link in a.links],
+             "call": {"number": a.call.local, "name": a.call.name, "uri": a.call.uri}
+             if a.call else None}
+            for a in answers]

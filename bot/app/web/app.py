@@ -1,4 +1,5 @@
-"""The app web server (aiohttp): web chat page, chat API, channel webhooks, notifier, health.
+"""The app web server (aiohttp): web chat page, the channels (web chat API, LINE and Messenger
+webhooks) on one gateway pipeline, the notifier, housekeeping, skills' pages, health.
 
     python -m bot.app.web          # listens on APP_HOST:APP_PORT (127.0.0.1:8080)
 """
@@ -14,14 +15,14 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from bot.app.channels.conversation import Conversations
+from bot.app.channels import web as web_chat
+from bot.app.channels.gateway import Parts
 from bot.app.channels.line import LineChannel
 from bot.app.channels.messenger import MessengerChannel
 from bot.app.channels.notifier import Notifier
 from bot.app.engine_client import EngineClient
-from bot.app.web import chat
+from bot.app.retention import Housekeeping
 from bot.kernel import registry
-from bot.kernel.ratelimit import RateLimit
 from bot.kernel.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ SECURITY_HEADERS = {
 HTTP_REASONS = {
     404: "ไม่พบหน้าหรือบริการที่ขอ",
     405: "ใช้วิธีส่งข้อมูล (HTTP method) นี้กับที่อยู่นี้ไม่ได้",
-    413: chat.REASONS["too_large"],
+    413: web_chat.REASONS["too_large"],
 }
 
 
@@ -50,10 +51,10 @@ async def errors_and_headers(request: web.Request, handler):
     except web.HTTPException as exc:
         if exc.status < 400 or not request.path.startswith("/api/"):
             raise
-        response = chat.error(exc.status, HTTP_REASONS.get(exc.status, exc.reason))
+        response = web_chat.error(exc.status, HTTP_REASONS.get(exc.status, exc.reason))
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
-        response = chat.error(500, "ระบบขัดข้อง กรุณาลองใหม่อีกครั้ง")
+        response = web_chat.error(500, "ระบบขัดข้อง กรุณาลองใหม่อีกครั้ง")
     await security_headers(request, response)
     return response
 
@@ -74,55 +75,56 @@ async def health(_request: web.Request) -> web.Response:
 
 def create_app(settings: Settings) -> web.Application:
     """The web application, wired to the engine described by ``settings``."""
-    app = web.Application(middlewares=[errors_and_headers], client_max_size=chat.MAX_BODY_BYTES)
+    app = web.Application(middlewares=[errors_and_headers],
+                          client_max_size=web_chat.MAX_BODY_BYTES)
     app.on_response_prepare.append(security_headers)
+    parts = Parts.over(settings.database_url)
 
     async def engine_client(app: web.Application):
         async with aiohttp.ClientSession() as session:
-            app[chat.ENGINE_KEY] = EngineClient(session, settings.engine_url,
-                                                settings.engine_token, settings.engine_timeout)
+            parts.engine.client = EngineClient(session, settings.engine_url,
+                                               settings.engine_token, settings.engine_timeout)
             yield
+            parts.engine.client = None
 
     app.cleanup_ctx.append(engine_client)
-    app[chat.TRUST_PROXY_KEY] = settings.trust_proxy
-    app[chat.LIMIT_KEY] = RateLimit(per_minute=settings.chat_rate_per_minute,
-                                    burst=max(1, int(settings.chat_rate_per_minute // 2)))
-    setup_channels(app, settings)
+    setup_channels(app, settings, parts)
     app.router.add_get("/", index)
     app.router.add_get("/healthz", health)
-    app.router.add_post("/api/chat", chat.chat)
     app.router.add_static("/static", STATIC)
     mount_skills(app, settings)
     return app
 
 
-def setup_channels(app: web.Application, settings: Settings) -> None:
-    """The web chat's conversations, the LINE and Messenger webhooks (each only when its
-    credentials are set; one log line says so otherwise) and the notifier."""
-    conversations = Conversations(None, settings.database_url)
-    app[chat.CONVERSATIONS_KEY] = conversations
-    channels = []
-    for name, channel in (("LINE", LineChannel), ("Messenger", MessengerChannel)):
+def setup_channels(app: web.Application, settings: Settings, parts: Parts) -> None:
+    """The web chat, the LINE and Messenger webhooks (each only when its credentials are set;
+    one log line says so otherwise), the notifier and the hourly housekeeping."""
+    chat = web_chat.WebChat(settings, parts)
+    chat.setup(app)
+    pushers = []
+    for channel in (LineChannel, MessengerChannel):
         if channel.configured(settings):
-            channels.append(channel(settings, conversations))
-            channels[-1].setup(app)
-            log.info("%s channel on", name)
+            pushers.append(channel(settings, parts))
+            pushers[-1].setup(app)
+            log.info("%s channel on", channel.name)
         else:
-            log.info("%s channel off: its credentials are not set", name)
-    notifier = Notifier(conversations, channels, settings)
-    app[chat.NOTIFIER_KEY] = notifier
+            log.info("%s channel off: its credentials are not set", channel.name)
+    notifier = Notifier(parts, pushers)
+    housekeeping = Housekeeping(parts.dedupe.forget_old, settings)
+
+    gateways = [chat, *pushers]
 
     async def run_channels(app: web.Application):
-        conversations.engine = app[chat.ENGINE_KEY]
-        for channel in channels:
-            await channel.start()
-        task = asyncio.create_task(notifier.run())
+        for gateway in gateways:
+            await gateway.start()
+        tasks = [asyncio.create_task(notifier.run()), asyncio.create_task(housekeeping.run())]
         yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        for channel in channels:
-            await channel.close()
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        for gateway in gateways:
+            await gateway.close()
 
     app.cleanup_ctx.append(run_channels)
 

@@ -1,6 +1,6 @@
 // Web chat client for the government-services assistant (plain ES2020, no build step).
 // Sends typed text, choice payloads and the browser's location to POST /api/chat and appends
-// each reply to a polite live region (role="log"), so screen readers announce it once; old
+// each reply (its text, image, named links and numbered choice buttons) to a polite live region (role="log"), so screen readers announce it once; old
 // messages are never re-rendered. Server data is only inserted as text nodes, never as HTML.
 "use strict";
 
@@ -16,6 +16,7 @@
     "เชื่อมต่อระบบไม่ได้ ตรวจสอบอินเทอร์เน็ตแล้วลองใหม่อีกครั้ง ถ้าเป็นเหตุฉุกเฉินโทร 191 หรือ 1669";
   const NO_LOCATION =
     "อ่านตำแหน่งของคุณไม่ได้ พิมพ์ชื่อสถานที่แทนได้ เช่น ชื่อเขต อำเภอ หรือจังหวัด";
+  const NEW_TAB = " (เปิดในแท็บใหม่)";
 
   const log = document.getElementById("log");
   const messages = document.getElementById("messages"); // the list inside the live region
@@ -82,6 +83,27 @@
     return item;
   }
 
+  // Named links (a receipt, a map): only web addresses and the site's own pages.
+  function addLinks(item, links) {
+    const safe = (links || []).filter((link) => link && link.title
+      && /^(https?:\/\/|\/(?!\/))/.test(link.url || ""));
+    if (!safe.length) return;
+    const list = element("ul", "links");
+    list.setAttribute("role", "list");
+    list.setAttribute("aria-label", "ลิงก์");
+    for (const link of safe) {
+      const a = element("a", "", link.title);
+      a.href = link.url;
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+      a.append(element("span", "visually-hidden", NEW_TAB));
+      const li = element("li");
+      li.append(a);
+      list.append(li);
+    }
+    item.append(list);
+  }
+
   function addBotMessage(message) {
     return addMessage("bot", message.text, (item) => {
       if (message.image) {
@@ -90,6 +112,7 @@
         img.alt = message.alt || message.text || "รูปภาพจากผู้ช่วย";
         item.append(img);
       }
+      addLinks(item, message.links);
       const buttons = message.buttons || [];
       if (!buttons.length) return;
       const list = element("ol", "choices");

@@ -1,11 +1,12 @@
-"""Web chat gateway: validates the browser's messages and relays them to the engine.
+"""Web chat adapter: validates the browser's messages; the gateway's pipeline answers them.
 
 ``POST /api/chat`` takes ``{"sender": id, "text": "..."}`` or
 ``{"sender": id, "location": {"latitude": .., "longitude": ..}}`` and answers
-``{"messages": [{"text", "buttons", "image", "alt"}]}`` (the channels' rendering layer, so
-every text is complete). Bad input gets a 4xx with a Thai reason and reaches nothing; a typed
-number picks the numbered choice last offered; notifications that wait for this user (web
-chat users cannot be pushed to) come first in the answer.
+``{"messages": [{"text", "buttons", "image", "alt", "links", "call"}]}`` (``render.web_messages``:
+every text complete, buttons with the payload to send back, named links as data). Bad input
+gets a 4xx with a Thai reason and reaches nothing; a typed number or a pressed button picks the
+numbered choice last offered; notifications that wait for this user (web chat users cannot be
+pushed to) come first in the answer. The page itself is ``bot/app/web/static/chat.html``.
 """
 
 from __future__ import annotations
@@ -14,16 +15,18 @@ import json
 import logging
 import math
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
 from bot.app.channels import render
-from bot.app.channels.conversation import Conversations, location_message
-from bot.app.channels.notifier import Notifier
-from bot.app.engine_client import EngineClient
+from bot.app.channels.gateway import Gateway, Outgoing, Parts
+from bot.app.channels.inbound import Inbound, location_message
 from bot.kernel.httpbody import BodyTooLarge, read_whole
 from bot.kernel.ratelimit import RateLimit, client_key
+from bot.kernel.sender import Sender
+from bot.kernel.settings import Settings
 from bot.kernel.text import normalize
 
 log = logging.getLogger(__name__)
@@ -31,13 +34,6 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 8 * 1024
 MAX_TEXT_CHARS = 1000
 SENDER = re.compile(r"[A-Za-z0-9_-]{8,64}")  # whole string (fullmatch): no trailing newline
-
-ENGINE_KEY = web.AppKey("engine", EngineClient)
-CONVERSATIONS_KEY = web.AppKey("conversations", Conversations)
-NOTIFIER_KEY = web.AppKey("notifier", Notifier)
-TRUST_PROXY_KEY = web.AppKey("trust_proxy", bool)
-# Per client address: a person types a few messages a minute; this stops floods and scripts.
-LIMIT_KEY = web.AppKey("chat_limit", RateLimit)
 
 # User-facing reasons (Thai). Kept together so they can be reviewed in one place.
 REASONS = {
@@ -111,37 +107,63 @@ def parse_text(value: Any) -> str:
     return text
 
 
-async def chat(request: web.Request) -> web.Response:
-    """``POST /api/chat``."""
+def parse(body: Any) -> tuple[str, Inbound]:
+    """The session id and what the browser sent, or ``BadRequest``."""
+    if not isinstance(body, dict):
+        raise BadRequest("object")
+    session = body.get("sender")
+    if not isinstance(session, str) or not SENDER.fullmatch(session):
+        raise BadRequest("sender")
+    if ("text" in body) == ("location" in body):
+        raise BadRequest("one_of")
+    if "text" in body:
+        return session, Inbound(text=parse_text(body["text"]))
+    location = body["location"]
+    if not isinstance(location, dict):
+        raise BadRequest("location")
     try:
-        wait = request.app[LIMIT_KEY].retry_after(client_key(request.remote,
-                                                 request.headers.get("X-Forwarded-For"),
-                                                 request.app[TRUST_PROXY_KEY]))
-        if wait is not None:
-            raise BadRequest("too_many", 429, {"Retry-After": str(math.ceil(wait))})
-        body = await read_json(request)
-        if not isinstance(body, dict):
-            raise BadRequest("object")
-        sender = body.get("sender")
-        if not isinstance(sender, str) or not SENDER.fullmatch(sender):
-            raise BadRequest("sender")
-        if ("text" in body) == ("location" in body):
-            raise BadRequest("one_of")
-        conversations = request.app[CONVERSATIONS_KEY]
-        conversation = f"web:{sender}"
-        if "location" in body:
-            location = body["location"]
-            if not isinstance(location, dict):
-                raise BadRequest("location")
-            try:
-                message = location_message(location.get("latitude"), location.get("longitude"))
-            except ValueError:
-                raise BadRequest("location") from None
-            await conversations.inbound(conversation)
-        else:
-            message = await conversations.inbound(conversation, parse_text(body["text"]))
-        out = await conversations.ask(conversation, message, "web")
-    except BadRequest as exc:
-        return error(exc.status, exc.reason, exc.headers)
-    await conversations.delivered(out.note_ids)
-    return reply({"messages": render.web_messages(out.replies)})
+        return session, Inbound(payload=location_message(location.get("latitude"),
+                                                         location.get("longitude")))
+    except ValueError:
+        raise BadRequest("location") from None
+
+
+@dataclass
+class Page:
+    """Where ``send`` leaves the answer for the HTTP response."""
+
+    messages: list[dict[str, Any]] = field(default_factory=list)
+
+
+class WebChat(Gateway):
+    """``POST /api/chat``, rate-limited per client address."""
+
+    channel, name = "web", "web chat"
+
+    def __init__(self, settings: Settings, parts: Parts) -> None:
+        super().__init__(parts)
+        self.trust_proxy = settings.trust_proxy
+        # Per client address: a person types a few messages a minute; this stops floods.
+        self.limit = RateLimit(per_minute=settings.chat_rate_per_minute,
+                               burst=max(1, int(settings.chat_rate_per_minute // 2)))
+
+    def setup(self, app: web.Application) -> None:
+        app.router.add_post("/api/chat", self.chat)
+
+    async def chat(self, request: web.Request) -> web.Response:
+        """``POST /api/chat``."""
+        try:
+            wait = self.limit.retry_after(client_key(
+                request.remote, request.headers.get("X-Forwarded-For"), self.trust_proxy))
+            if wait is not None:
+                raise BadRequest("too_many", 429, {"Retry-After": str(math.ceil(wait))})
+            session, inbound = parse(await read_json(request))
+        except BadRequest as exc:
+            return error(exc.status, exc.reason, exc.headers)
+        page = Page()
+        await self.handle(self.sender(session), inbound, page)
+        return reply({"messages": page.messages})
+
+    async def send(self, sender: Sender, out: Outgoing, context: Page) -> None:
+        """The answer goes back in the HTTP response: nothing here can be refused."""
+        context.messages = render.web_messages(out.answers)
