@@ -13,12 +13,14 @@ from rasa_sdk.events import SlotSet
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from actions.base import SafeAction, channel_of, response_text, settings
+from actions.base import SafeAction, message_channel, message_point, response_text, send, settings
 from bot.app.models import HandoffRequest
 from bot.kernel import hotlines, registry
+from bot.kernel.answer import Answer, Target, ask, numbered, numbered_text
 from bot.kernel.db import session_factory
 from bot.kernel.emergency import Triage, call_text_en, is_english, plea, triage
-from bot.kernel.point import InvalidCoordinates, check_point
+from bot.kernel.point import InvalidCoordinates
+from bot.kernel.text import BUBBLE_MAX, visible_length
 
 log = logging.getLogger(__name__)
 HANDOFF_CONTEXT_MESSAGES = 5
@@ -28,26 +30,45 @@ PERSON_WORDS = ("เจ้าหน้าที่", "แอดมิน", "พ�
                 "agent", "staff", "person", "human", "operator", "someone", "bot")
 
 
-def menu_line(number: int, skill: registry.Manifest, domain: dict[str, Any]) -> str:
-    """One numbered menu line; a service not open yet says so, with its hotline."""
+def menu_line(line: str, number: int, skill: registry.Manifest, domain: dict[str, Any]) -> str:
+    """One numbered menu line ("1. ตำรวจ" as the choice builder wrote it) with what the
+    service does; a service not open yet says so, with its hotline."""
     if skill.ready:
-        return f"{number}. {skill.name_th}: {skill.menu_th}"
+        return f"{line}: {skill.menu_th}"
     return response_text(domain, "utter_menu_line_preparing", number=number,
                          service=skill.name_th, hotline=skill.hotlines[0])
 
 
-def menu_message(domain: dict[str, Any], intro: str = "utter_menu_intro") -> dict[str, Any]:
-    """The numbered menu of services as one message: full text plus matching buttons."""
+def menu_message(domain: dict[str, Any], intro: str = "utter_menu_intro") -> list[Answer]:
+    """The numbered menu of services: each choice leads to the skill's entry. One bubble when
+    it fits a phone screen (``BUBBLE_MAX``); with more services, the intro comes first in a
+    bubble of its own and the list follows whole (a typed number picks from it)."""
     skills = registry.discover()
-    lines = [response_text(domain, intro)]
-    lines += [menu_line(i, m, domain) for i, m in enumerate(skills, start=1)]
-    buttons = [{"title": m.name_th, "payload": f"/{m.entry_intent}"} for m in skills]
-    return {"text": "\n".join(lines), "buttons": buttons}
+    choices = numbered([(m.name_th, Target(m.entry_intent)) for m in skills])
+    lines = [menu_line(line, n, m, domain) for n, (line, m) in enumerate(
+        zip(numbered_text("", choices).splitlines(), skills, strict=True), start=1)]
+    head = response_text(domain, intro)
+    whole = "\n".join([head, *lines])
+    if visible_length(whole) <= BUBBLE_MAX:
+        return [ask(whole, choices)]
+    return [Answer(head), ask("\n".join(lines), choices)]
 
 
-def preparing_message(domain: dict[str, Any], skill: registry.Manifest) -> str:
-    return response_text(domain, "utter_service_preparing", skill_name=skill.name_th,
-                         hotlines=hotlines.describe(skill.hotlines))
+def send_menu(dispatcher, domain: dict[str, Any], intro: str = "utter_menu_intro") -> None:
+    """Send the menu of services (``menu_message``)."""
+    for answer in menu_message(domain, intro):
+        send(dispatcher, answer)
+
+
+def preparing_message(domain: dict[str, Any], skill: registry.Manifest) -> Answer:
+    return Answer(response_text(domain, "utter_service_preparing", skill_name=skill.name_th,
+                                hotlines=hotlines.describe(skill.hotlines)))
+
+
+def offer_person(domain: dict[str, Any], response: str, button: str) -> Answer:
+    """``response`` with one choice: talk to a person (``human_handoff``)."""
+    return ask(response_text(domain, response),
+               [(response_text(domain, button), Target("human_handoff"))])
 
 
 class ActionShowMenu(SafeAction):
@@ -57,7 +78,7 @@ class ActionShowMenu(SafeAction):
         return "action_show_menu"
 
     async def act(self, dispatcher, tracker, domain):
-        dispatcher.utter_message(**menu_message(domain))
+        send_menu(dispatcher, domain)
         return [SlotSet("menu_shown", True)]
 
 
@@ -110,7 +131,7 @@ class ActionReplyOrFallback(SafeAction):
         if tracker.get_slot("menu_shown"):
             dispatcher.utter_message(response="utter_menu_hint")
             return []
-        dispatcher.utter_message(**menu_message(domain))
+        send_menu(dispatcher, domain)
         return [SlotSet("menu_shown", True)]
 
 
@@ -140,9 +161,7 @@ class ActionEmergency(SafeAction):
         if found.self_harm:
             if "self_harm_act" in found.kinds:
                 dispatcher.utter_message(response="utter_crisis_act")
-            dispatcher.utter_message(response="utter_crisis_support", buttons=[
-                {"title": response_text(domain, "utter_crisis_button"),
-                 "payload": "/human_handoff"}])
+            send(dispatcher, offer_person(domain, "utter_crisis_support", "utter_crisis_button"))
         elif "family_violence" in found.kinds:
             dispatcher.utter_message(response="utter_emergency_family")
         else:
@@ -158,9 +177,8 @@ def emergency_in_english(dispatcher, domain: dict[str, Any], found: Triage) -> N
         dispatcher.utter_message(response="utter_english_also", hotline=call.hotline,
                                  hotline_name=hotlines.hotlines()[call.hotline]["name_en"])
     if found.self_harm:
-        dispatcher.utter_message(response="utter_english_crisis", buttons=[
-            {"title": response_text(domain, "utter_english_crisis_button"),
-             "payload": "/human_handoff"}])
+        send(dispatcher, offer_person(domain, "utter_english_crisis",
+                                      "utter_english_crisis_button"))
     dispatcher.utter_message(response="utter_english_tourist")
 
 
@@ -176,7 +194,8 @@ class ActionEnglish(SafeAction):
         return []
 
 
-def record_handoff(database_url: str, sender: str, context: str) -> tuple[str, bool]:
+def record_handoff(database_url: str, sender: str, context: str,
+                   channel: str = "rest") -> tuple[str, bool]:
     """Open a handoff case for ``sender`` unless one is open; return (case number, existed)."""
     factory = session_factory(database_url)
     try:
@@ -184,7 +203,7 @@ def record_handoff(database_url: str, sender: str, context: str) -> tuple[str, b
             case = _open_case(session, sender)
             if case is not None:
                 return case.case_number, True
-            case = HandoffRequest(sender_id=sender, channel=channel_of(sender), context=context)
+            case = HandoffRequest(sender_id=sender, channel=channel, context=context)
             session.add(case)
             session.flush()
             return case.case_number, False
@@ -207,15 +226,14 @@ class ActionHumanHandoff(SafeAction):
     async def act(self, dispatcher, tracker, domain):
         said = (tracker.latest_message.get("text") or "").lower()
         if not said.startswith("/") and not any(w in said for w in PERSON_WORDS):
-            dispatcher.utter_message(response="utter_handoff_confirm", buttons=[
-                {"title": response_text(domain, "utter_handoff_button"),
-                 "payload": "/human_handoff"}])
+            send(dispatcher, offer_person(domain, "utter_handoff_confirm", "utter_handoff_button"))
             return []
         texts = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
         context = "\n".join(t for t in texts[-HANDOFF_CONTEXT_MESSAGES:] if t)
         try:
             number, existed = await asyncio.to_thread(
-                record_handoff, settings().database_url, tracker.sender_id, context)
+                record_handoff, settings().database_url, tracker.sender_id, context,
+                message_channel(tracker))
         except SQLAlchemyError:
             log.exception("could not record a handoff request")
             dispatcher.utter_message(response="utter_handoff_unavailable")
@@ -228,17 +246,6 @@ class ActionHumanHandoff(SafeAction):
             template = "utter_handoff_existing" if existed else "utter_handoff_recorded"
         dispatcher.utter_message(response=template, case_number=number)
         return [SlotSet("handoff_case", number)]
-
-
-def parse_coordinates(entities: list[dict[str, Any]]) -> tuple[float, float] | str:
-    """``(lat, lon)`` from the message's entities, or the Thai reason they are unusable."""
-    values = {e.get("entity"): e.get("value") for e in entities}
-    if "latitude" not in values and "longitude" not in values:
-        return "missing"
-    try:
-        return check_point(values.get("latitude"), values.get("longitude"))
-    except InvalidCoordinates as exc:
-        return str(exc)
 
 
 def skill_action(skill: registry.Manifest, action_name: str) -> Action:
@@ -274,14 +281,15 @@ class ActionHandleLocation(SafeAction):
         return "action_handle_location"
 
     async def act(self, dispatcher, tracker, domain):
-        parsed = parse_coordinates(tracker.latest_message.get("entities") or [])
-        if parsed == "missing":
+        try:
+            point = message_point(tracker.latest_message or {})
+        except InvalidCoordinates as exc:
+            dispatcher.utter_message(response="utter_location_invalid", reason=str(exc))
+            return [SlotSet("latitude", None), SlotSet("longitude", None)]
+        if point is None:
             dispatcher.utter_message(response="utter_location_missing")
             return []
-        if isinstance(parsed, str):
-            dispatcher.utter_message(response="utter_location_invalid", reason=parsed)
-            return [SlotSet("latitude", None), SlotSet("longitude", None)]
-        lat, lon = parsed
+        lat, lon = point
         events = [SlotSet("latitude", lat), SlotSet("longitude", lon)]
         active = tracker.get_slot("active_skill")
         taker = registry.location_skill(active)
@@ -293,9 +301,9 @@ class ActionHandleLocation(SafeAction):
                                  latitude=f"{lat:.5f}", longitude=f"{lon:.5f}")
         skill = registry.get(active or "")
         if skill is not None and not skill.ready:
-            dispatcher.utter_message(text=preparing_message(domain, skill))
+            send(dispatcher, preparing_message(domain, skill))
         else:
-            dispatcher.utter_message(**menu_message(domain, intro="utter_location_which_service"))
+            send_menu(dispatcher, domain, intro="utter_location_which_service")
         return events
 
 
@@ -317,7 +325,7 @@ class ActionHandleImage(SafeAction):
             return events + await hand_over(taker, taker.image_action, dispatcher, tracker,
                                             domain, events)
         dispatcher.utter_message(response="utter_image_received")
-        dispatcher.utter_message(**menu_message(domain, intro="utter_menu_intro"))
+        send_menu(dispatcher, domain)
         return [SlotSet("image_ref", ref)]
 
 
@@ -332,7 +340,7 @@ class ActionServicePreparing(SafeAction):
         skill = registry.skill_for_intent(intent) or registry.get(
             tracker.get_slot("active_skill") or "")
         if skill is None:
-            dispatcher.utter_message(**menu_message(domain))
+            send_menu(dispatcher, domain)
             return []
-        dispatcher.utter_message(text=preparing_message(domain, skill))
+        send(dispatcher, preparing_message(domain, skill))
         return [SlotSet("active_skill", skill.id)]

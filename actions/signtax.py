@@ -4,235 +4,148 @@ The conversation is a form (``signtax_form``) whose validation action reads the 
 every message and advances the skill's state machine (``skills.signtax.dialogue``); the state
 lives in the ``signtax_state`` slot. When the machine says it is done, ``signtax_done`` is set,
 the form ends and ``action_signtax_finish`` files the return and shows the bill, or the
-receipts, history, or a closing line.
+receipts, history, or a closing line. Which messages may interrupt the form is the core's
+policy (``actions.forms``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
 
 from rasa_sdk.events import FollowupAction, SlotSet
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.base import SafeAction, settings, voice
-from actions.core import parse_coordinates
-from bot.kernel import registry
+from actions.base import SkillAction, settings
+from actions.forms import interruption, returning
+from bot.kernel.answer import Answer
 from bot.kernel.db import session_factory
-from skills.signtax import dialogue, districts, links, service
-from skills.signtax.speech import say_baht, thai_date
+from skills.signtax import chat, dialogue, districts, service
 from skills.signtax.texts import text
 
 log = logging.getLogger(__name__)
-ACTIVE = SlotSet("active_skill", "signtax")
-# Intents the core answers even in the middle of the form (the form pauses); so does any
-# other skill's intent when the message says nothing about signs.
-CORE_FIRST = {"emergency", "human_handoff", "greet", "help", "goodbye", "thanks",
-              "out_of_scope", "set_reply_mode", "english"}
-ALWAYS_FIRST = {"emergency", "human_handoff"}
-LEAVE_CONFIDENCE = 0.6
-OWN_ACTIONS = {"signtax_form", "validate_signtax_form", "action_ask_signtax_done",
-               "action_signtax_start", "action_signtax_location", "action_handle_location",
-               "action_listen", "action_extract_slots", "action_session_start"}
 
 
-def _send(dispatcher, message: dict[str, Any]) -> None:
-    dispatcher.utter_message(text=message["text"], buttons=message.get("buttons") or [])
+class SigntaxAction(SkillAction):
+    """A signtax action (abstract)."""
+
+    skill = "signtax"
 
 
-def _returning(tracker) -> bool:
-    """True when another action answered the latest message before the form ran again."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            return False
-        if event.get("event") == "action" and event.get("name") not in OWN_ACTIONS:
-            return True
-    return False
-
-
-class ValidateSigntaxForm(SafeAction):
+class ValidateSigntaxForm(SigntaxAction):
     """Every message while the form is active: parse it, update the state, say what changed."""
+
+    activates = False  # the form's bookkeeping: the skill that answered last stays active
 
     def name(self) -> str:
         return "validate_signtax_form"
 
-    async def act(self, dispatcher, tracker, domain):
-        message = tracker.latest_message or {}
-        intent = message.get("intent") or {}
-        name, confidence = intent.get("name") or "", float(intent.get("confidence") or 0)
-        point = parse_coordinates(message.get("entities") or [])
-        if isinstance(point, str) and point != "missing":
-            dispatcher.utter_message(response="utter_location_invalid", reason=point)
-            return [SlotSet("signtax_state", tracker.get_slot("signtax_state"))]
-        located = (await asyncio.to_thread(districts.locate, *point)
-                   if isinstance(point, tuple) else None)
-        raw = message.get("text") or ""
-        turn = dialogue.step(tracker.get_slot("signtax_state"),
-                             "" if raw.startswith("/") else raw,
-                             today=service.today_in_bangkok(), location=located,
-                             spoken=voice(tracker))
-        other = registry.skill_for_intent(name)
-        leaving = confidence >= LEAVE_CONFIDENCE and (
-            name in ALWAYS_FIRST or (other is not None and other.id != "signtax"))
-        state = tracker.get_slot("signtax_state") or {}
-        if _returning(tracker):
+    def refused(self, turn, exc):
+        return [SlotSet("signtax_state", turn.slot("signtax_state"))]  # the form keeps waiting
+
+    async def answer(self, turn):
+        point = turn.point
+        located = await asyncio.to_thread(districts.locate, *point) if point else None
+        moved = dialogue.step(turn.slot("signtax_state"), turn.raw,
+                              today=service.today_in_bangkok(), location=located,
+                              spoken=turn.voice)
+        message = interruption(turn.tracker, turn.skill)
+        state = turn.slot("signtax_state") or {}
+        if returning(turn.tracker, turn.skill):
             # Back after the core or another skill answered this message: the form's question
-            # follows with its data kept. Danger, or a second message in a row for another
-            # service, pauses the calculation (the data stays for "ภาษีป้าย" later).
-            side_turns = int(state.get("side_turns") or 0) + (1 if leaving else 0)
-            if leaving and (name in ALWAYS_FIRST or side_turns > 1):
+            # follows with its data kept, unless the policy pauses it (the data stays for
+            # "ภาษีป้าย" later).
+            side_turns = int(state.get("side_turns") or 0) + (1 if message.leaving else 0)
+            if message.pauses(side_turns):
                 return [SlotSet("signtax_done", dialogue.PAUSED),
                         SlotSet("signtax_state", {**state, "paused": True, "side_turns": 0})]
             if state.get("signs"):
-                dispatcher.utter_message(text=text("resume", n=len(state["signs"])))
+                turn.send(Answer(text("resume", n=len(state["signs"]))))
             return [SlotSet("signtax_state", {**state, "side_turns": side_turns})] if state else []
-        if name in ALWAYS_FIRST and confidence >= LEAVE_CONFIDENCE:
-            return []  # reject: danger now or a person asked for is never held up by the form
-        if not turn.understood and (leaving or (
-                name in CORE_FIRST and confidence >= LEAVE_CONFIDENCE)):
+        if message.lets_go(moved.understood):
             return []  # reject: the core or the other skill answers this message
-        for m in turn.messages:
-            _send(dispatcher, m)
-        if turn.understood:
-            turn.state["side_turns"] = 0
-        events = [SlotSet("signtax_state", turn.state)]
-        if turn.done:
-            events.append(SlotSet("signtax_done", turn.done))
+        for m in moved.messages:
+            turn.send(m)
+        if moved.understood:
+            moved.state["side_turns"] = 0
+        events = [SlotSet("signtax_state", moved.state)]
+        if moved.done:
+            events.append(SlotSet("signtax_done", moved.done))
         return events
 
 
-class ActionAskSigntaxDone(SafeAction):
-    """The question the state machine is waiting on (numbered choices come with buttons)."""
+class ActionAskSigntaxDone(SigntaxAction):
+    """The question the state machine is waiting on (numbered choices come with it)."""
+
+    activates = False
 
     def name(self) -> str:
         return "action_ask_signtax_done"
 
-    async def act(self, dispatcher, tracker, domain):
-        state = tracker.get_slot("signtax_state") or {}
-        _send(dispatcher, state.get("prompt") or {"text": text("ask_describe")})
+    async def answer(self, turn):
+        turn.send(dialogue.prompt_of(turn.slot("signtax_state") or {})
+                  or Answer(text("ask_describe")))
         return []
 
 
-class ActionSigntaxStart(SafeAction):
+class ActionSigntaxStart(SigntaxAction):
     """Entry: a fresh calculation, or the paused one when the message brings no new sign and
     does not ask for a new one (the form then reads the first message itself)."""
 
     def name(self) -> str:
         return "action_signtax_start"
 
-    async def act(self, dispatcher, tracker, domain):
-        state = tracker.get_slot("signtax_state") or {}
-        raw = (tracker.latest_message or {}).get("text") or ""
-        if state.get("paused") and state.get("signs") and not dialogue.starts_afresh(raw):
-            return [ACTIVE, SlotSet("signtax_done", None)]
-        return [ACTIVE, SlotSet("signtax_state", None), SlotSet("signtax_done", None)]
+    async def answer(self, turn):
+        state = turn.slot("signtax_state") or {}
+        if state.get("paused") and state.get("signs") and not dialogue.starts_afresh(turn.raw):
+            return [SlotSet("signtax_done", None)]
+        return [SlotSet("signtax_state", None), SlotSet("signtax_done", None)]
 
 
-class ActionSigntaxLocation(SafeAction):
+class ActionSigntaxLocation(SigntaxAction):
     """A location shared while signtax is the active skill: the form reads it as the district."""
 
     def name(self) -> str:
         return "action_signtax_location"
 
-    async def act(self, dispatcher, tracker, domain):
-        return [ACTIVE, SlotSet("signtax_done", None), FollowupAction("signtax_form")]
+    async def answer(self, turn):
+        return [SlotSet("signtax_done", None), FollowupAction("signtax_form")]
 
 
-def _baht(spoken: bool):
-    """Amounts in figures; also in words when the user asked for the spoken form."""
-    return say_baht if spoken else dialogue.plain_baht
-
-
-def _bill_messages(bill: service.Bill, cfg, spoken: bool = False) -> list[dict[str, Any]]:
-    baht = _baht(spoken)
-    late = (text("bill_late_line", amount=baht(bill.late_filing)) if bill.late_filing
-            else "")
-    head = ([text("bill_existing")] if bill.existing else []) + [
-        text("bill_header", bill_number=bill.bill_number),
-        text("bill_lines", business=bill.business_name, district=bill.district_th,
-             year=bill.tax_year + 543, tax=baht(bill.tax), late_line=late,
-             amount=baht(bill.amount), due=thai_date(bill.due_on),
-             ref1=bill.bill_number, ref2=bill.ref2)]
-    page = links.bill_url(cfg.public_base_url, cfg.secret_key, bill.bill_number)
-    # the bill in phone-sized bubbles, split between lines
-    messages = dialogue.pack([[line for part in head for line in part.split("\n")]])
-    if cfg.promptpay_biller_id:
-        messages.append({"text": text("bill_qr", link=page), "image": links.bill_qr_url(
-            cfg.public_base_url, cfg.secret_key, bill.bill_number), "alt": text(
-            "bill_image_alt", bill_number=bill.bill_number, amount=say_baht(bill.amount))})
-    else:
-        messages.append({"text": text("bill_no_qr", district=bill.district_th, link=page)})
-    messages.append({"text": text("bill_late_payment")})
-    return messages
-
-
-def _file(cfg, sender: str, state: dict[str, Any]) -> service.Bill:
-    return service.file_return(
-        session_factory(cfg.database_url), sender_id=sender, business_name=state["business"],
-        district_code=state["district"]["code"], district_th=state["district"]["name_th"],
-        signs=[dialogue.to_sign(s) for s in state["signs"]], today=service.today_in_bangkok())
-
-
-def _history_lines(cfg, rows: list[dict], receipts_only: bool,
-                   spoken: bool = False) -> list[str]:
-    say = _baht(spoken)
-    if receipts_only:
-        lines = []
-        for r in rows:
-            if r["receipt_number"]:
-                lines.append(text("receipt_line", receipt_number=r["receipt_number"],
-                                  date=thai_date(r["paid_on"]), bill_number=r["bill_number"],
-                                  amount=say(r["amount"]), link=links.receipt_url(
-                                      cfg.public_base_url, cfg.secret_key, r["receipt_number"])))
-        return lines or [text("receipts_none")]
-    if not rows:
-        return [text("history_none")]
-    lines = [text("history_header")]
-    for n, r in enumerate(rows, start=1):
-        status = (text("status_paid", receipt_number=r["receipt_number"],
-                       paid=thai_date(r["paid_on"])) if r["receipt_number"]
-                  else text("status_unpaid"))
-        lines.append(text("history_line", n=n, year=r["tax_year"] + 543,
-                          business=r["business_name"], district=r["district_th"],
-                          signs=r["signs"], filed=thai_date(r["filed_on"]),
-                          bill_number=r["bill_number"] or "-", amount=say(r["amount"]),
-                          status=status))
-    return lines
-
-
-class ActionSigntaxFinish(SafeAction):
+class ActionSigntaxFinish(SigntaxAction):
     """After the form: file and bill, or show receipts/history, or close politely."""
+
+    activates = False  # after a pause the citizen is with another service
 
     def name(self) -> str:
         return "action_signtax_finish"
 
-    async def act(self, dispatcher, tracker, domain):
-        done = tracker.get_slot("signtax_done")
-        state = tracker.get_slot("signtax_state") or {}
+    async def answer(self, turn):
+        done = turn.slot("signtax_done")
+        state = turn.slot("signtax_state") or {}
         cfg = settings()
+        site = chat.Site(cfg.public_base_url, cfg.secret_key, bool(cfg.promptpay_biller_id))
+        factory = session_factory(cfg.database_url)
         reset = [SlotSet("signtax_done", None), SlotSet("signtax_state", None)]
         if done == dialogue.PAUSED:  # keep the signs for when the citizen comes back
             return [SlotSet("signtax_done", None)]
         if done == dialogue.BILL:
             try:
-                bill = await asyncio.to_thread(_file, cfg, tracker.sender_id, state)
+                bill = await asyncio.to_thread(chat.file_from_state, factory, turn.sender, state)
             except (SQLAlchemyError, ValueError, KeyError, TypeError) as exc:
                 # the type only: SQL errors carry parameters (business names)
                 log.error("signtax filing failed: %s", type(exc).__name__)
-                dispatcher.utter_message(text=text("bill_failed"))
+                turn.send(Answer(text("bill_failed")))
                 return reset
-            for m in _bill_messages(bill, cfg, spoken=voice(tracker)):
-                dispatcher.utter_message(text=m["text"], image=m.get("image"),
-                                         json_message={"alt": m["alt"]} if m.get("alt")
-                                         else None)
+            answers = chat.bill_answers(bill, site, spoken=turn.voice)
         elif done in (dialogue.RECEIPTS, dialogue.HISTORY):
-            rows = await asyncio.to_thread(service.history, session_factory(cfg.database_url),
-                                           tracker.sender_id)
-            for m in dialogue.pack([[line for part in _history_lines(
-                    cfg, rows, receipts_only=done == dialogue.RECEIPTS, spoken=voice(tracker))
-                    for line in part.split("\n")]]):
-                dispatcher.utter_message(text=m["text"])
+            rows = await asyncio.to_thread(service.history, factory, turn.sender)
+            answers = chat.history_answers(rows, site, receipts_only=done == dialogue.RECEIPTS,
+                                           spoken=turn.voice)
         elif done in (dialogue.FINISHED, dialogue.CANCELLED):
-            dispatcher.utter_message(text=text(done))
+            answers = [Answer(text(done))]
+        else:
+            answers = []
+        for answer in answers:
+            turn.send(answer)
         return reset

@@ -88,7 +88,7 @@ def _date(value: str) -> date:
 
 def clean_row(raw: dict[str, str], mapping: dict[str, str]) -> tuple[dict, str]:
     """``(values, "")`` for a good row, ``({}, reason)`` for a bad one."""
-    reasons = texts()["import_reasons"]
+    reasons = texts.section("import_reasons")
     get = {f: _normalize(raw.get(col) or "") for f, col in mapping.items()}
     for f in REQUIRED:
         if not get.get(f):
@@ -132,7 +132,7 @@ def import_rows(session: Session, rows: Iterable[dict[str, str]], mapping: dict[
     from tqdm import tqdm
 
     mapping = {**DEFAULT_MAPPING, **(mapping or {})}
-    reasons = texts()["import_reasons"]
+    reasons = texts.section("import_reasons")
     report = ImportReport()
     existing = {r.licence_no: r for r in session.scalars(select(Rider))}
     taken = {r.code: r.licence_no for r in existing.values()}

@@ -6,12 +6,10 @@ so each call is one transaction. No Rasa, no channels, no environment.
 
 from __future__ import annotations
 
-import math
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +17,9 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from bot.kernel import notify
+from bot.kernel.point import InvalidCoordinates, check_point
 from bot.kernel.text import normalize
+from bot.kernel.texts import Texts
 
 from . import codes, fares
 from .models import (
@@ -35,21 +35,13 @@ from .models import (
     utcnow,
 )
 
-TEXTS = Path(__file__).resolve().parent / "data" / "texts_th.yml"
+texts = Texts.load(Path(__file__).resolve().parent / "data" / "texts_th.yml")
 TRIP_HOURS = 12
 POSITION_RETENTION_HOURS = 24
 MAX_BATCH = 1000
 # Thailand's bounding box, generously: positions elsewhere are a device error.
 LAT_RANGE, LON_RANGE = (5.0, 21.0), (97.0, 106.0)
 _LEADING_VOWELS = "เแโใไ"
-
-
-@lru_cache(maxsize=1)
-def texts() -> dict[str, Any]:
-    """The skill's Thai texts (pages, notifications, reasons)."""
-    import yaml
-
-    return yaml.safe_load(TEXTS.read_text(encoding="utf-8"))
 
 
 def mask_surname(last_name: str) -> str:
@@ -128,14 +120,13 @@ def thai_date(day: date) -> str:
 
 def rider_view(session: Session, rider: Rider) -> dict[str, Any]:
     """What a passenger may see about a rider (surname masked, no licence number)."""
-    t = texts()
     status = effective_status(rider)
     return {
         "code": codes.format_code(rider.code), "code_spoken": codes.spoken(rider.code),
         "first_name": rider.first_name, "last_name_masked": mask_surname(rider.last_name),
         "plate": f"{rider.plate} {rider.plate_province}".strip(),
         "win": rider.win_name, "district": rider.district, "province": rider.province,
-        "status": status, "status_words": t["status_words"][status], "ok": status == ACTIVE,
+        "status": status, "status_words": texts(f"status_words.{status}"), "ok": status == ACTIVE,
         "licence_expiry": rider.licence_expiry.isoformat() if rider.licence_expiry else "",
         "licence_expiry_th": thai_date(rider.licence_expiry) if rider.licence_expiry else "",
         "complaints": complaint_count(session, rider.id), "synthetic": rider.synthetic,
@@ -172,7 +163,7 @@ def guess_category(text: str) -> str | None:
     """The complaint category a message points to, by the keywords in the data file."""
     folded = normalize(text).lower()
     for table in ("category_keywords", "category_weak_keywords"):
-        for category, words in texts()[table].items():
+        for category, words in texts.value(table).items():
             if any(w.lower() in folded for w in words):
                 return category
     return None
@@ -246,6 +237,19 @@ def find_case_number(text: str) -> str | None:
     return m.group() if m else None
 
 
+def locate_recent_complaint(session: Session, sender_id: str, lat: float, lon: float,
+                            window: timedelta = timedelta(hours=2)) -> str | None:
+    """Put a shared location on this conversation's complaint filed within ``window``; the
+    case number, or ``None`` when there is no such complaint."""
+    case = session.scalars(select(Complaint).where(
+        Complaint.sender_id == sender_id, Complaint.created_at >= utcnow() - window)
+        .order_by(Complaint.id.desc()).limit(1)).first()
+    if case is None:
+        return None
+    case.latitude, case.longitude = float(lat), float(lon)
+    return case.case_number
+
+
 def cases_for(session: Session, sender_id: str, case_number: str | None = None,
               limit: int = 5) -> list[Complaint]:
     """The sender's own cases, newest first (another person's case number finds nothing)."""
@@ -272,7 +276,7 @@ def staff_cases(session: Session, status: str | None = None, limit: int = 100) -
 
 
 def status_words(status: str) -> str:
-    return texts()["case_status_words"][status]
+    return texts(f"case_status_words.{status}")
 
 
 def set_case_status(session: Session, case_number: str, status: str,
@@ -291,9 +295,8 @@ def set_case_status(session: Session, case_number: str, status: str,
     if case.status == status and case.staff_note == note:
         return case, False
     case.status, case.staff_note = status, note
-    t = texts()["notify"]
-    text = t["case_status"].format(case=case.case_number, status=status_words(status),
-                                   note=t["note"].format(note=note) if note else "")
+    text = texts("notify.case_status", case=case.case_number, status=status_words(status),
+                 note=texts("notify.note", note=note) if note else "")
     notify.enqueue(session, case.sender_id, text, kind="motortaxi.case_status",
                    dedupe_key=f"motortaxi:case:{case.id}:{status}:{hash_note(note)}")
     return case, True
@@ -341,7 +344,7 @@ def _aware(value: datetime) -> datetime:
 
 def _position_problem(item: Any, riders: dict[str, int], now: datetime,
                       retention: timedelta) -> tuple[str, tuple | None]:
-    reasons = texts()["reasons"]
+    reasons = texts.section("reasons")
     if not isinstance(item, dict):
         return reasons["body_object"], None
     try:
@@ -350,9 +353,12 @@ def _position_problem(item: Any, riders: dict[str, int], now: datetime,
         return reasons["position_code"], None
     if code not in riders:
         return reasons["position_code"], None
-    lat, lon = _coordinate(item.get("latitude")), _coordinate(item.get("longitude"))
-    if lat is None or lon is None or not (LAT_RANGE[0] <= lat <= LAT_RANGE[1]
-                                          and LON_RANGE[0] <= lon <= LON_RANGE[1]):
+    try:
+        lat, lon = check_point(item.get("latitude"), item.get("longitude"), numbers_only=True)
+    except InvalidCoordinates:
+        lat = lon = None
+    if lat is None or not (LAT_RANGE[0] <= lat <= LAT_RANGE[1]
+                           and LON_RANGE[0] <= lon <= LON_RANGE[1]):
         return reasons["position_coords"], None
     try:
         when = datetime.fromisoformat(str(item.get("recorded_at", "")))
@@ -363,19 +369,6 @@ def _position_problem(item: Any, riders: dict[str, int], now: datetime,
     return "", (riders[code], lat, lon, when.astimezone(timezone.utc))
 
 
-def _coordinate(value: Any) -> float | None:
-    """A JSON number as a finite float, or ``None``: a bool, text, NaN, infinity or an
-    integer too big for a float (``10**400``, on which ``math.isfinite`` would raise) is not
-    a coordinate."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    try:
-        number = float(value)
-    except OverflowError:
-        return None
-    return number if math.isfinite(number) else None
-
-
 def record_positions(session: Session, items: Any, retention_hours: int = POSITION_RETENTION_HOURS,
                      now: datetime | None = None) -> tuple[int, list[dict[str, Any]]]:
     """Store a batch of rider positions, all or nothing.
@@ -384,7 +377,7 @@ def record_positions(session: Session, items: Any, retention_hours: int = POSITI
     stored (same rider and time) is skipped, so a retried batch is harmless.
     """
     now = now or utcnow()
-    reasons = texts()["reasons"]
+    reasons = texts.section("reasons")
     if not isinstance(items, list) or not 1 <= len(items) <= MAX_BATCH:
         return 0, [{"index": None, "reason": reasons["positions_list"].format(max=MAX_BATCH)}]
     wanted = set()

@@ -69,7 +69,7 @@ def _json(body: dict[str, Any], status: int = 200) -> web.Response:
 
 
 def _error(status: int, key: str, **values: Any) -> web.Response:
-    return _json({"error": service.texts()["reasons"][key].format(**values)}, status)
+    return _json({"error": service.texts(f"reasons.{key}", **values)}, status)
 
 
 def _page(title: str, body: str, status: int = 200) -> web.Response:
@@ -84,7 +84,7 @@ def _page(title: str, body: str, status: int = 200) -> web.Response:
 
 def rider_page(view: dict[str, Any], chat_url: str = "/") -> str:
     """The verification page body for one rider (the data from ``service.rider_view``)."""
-    t = service.texts()["page"]
+    t = service.texts.section("page")
     css = "ok" if view["ok"] else "bad"
     mark = "✔ " if view["ok"] else "✖ "
     rows = [(t["code"], view["code"]),
@@ -156,7 +156,7 @@ def setup(app: web.Application, settings, verify_limit: RateLimit | None = None)
             rider = service.by_token(session, request.match_info["token"])
             return service.rider_view(session, rider) if rider else None
         view = await run(work)
-        t = service.texts()["page"]
+        t = service.texts.section("page")
         if view is None:
             return _page(t["not_found_title"],
                          f'<h1>{escape(t["not_found_title"])}</h1>'
@@ -173,7 +173,7 @@ def setup(app: web.Application, settings, verify_limit: RateLimit | None = None)
             pos = service.last_position(session, rider.id, trip.started_at)
             return trip, service.rider_view(session, rider), pos
         found = await run(work)
-        t = service.texts()["trip"]
+        t = service.texts.section("trip")
         if found is None:
             return _page(t["expired_title"], f'<h1>{escape(t["expired_title"])}</h1>'
                          f'<p>{escape(t["expired_body"].format(hours=service.TRIP_HOURS))}</p>',
@@ -319,7 +319,7 @@ def setup(app: web.Application, settings, verify_limit: RateLimit | None = None)
             return stored, problems
         stored, problems = await run(work)
         if problems:
-            return _json({"error": service.texts()["reasons"]["positions_invalid"],
+            return _json({"error": service.texts("reasons.positions_invalid"),
                           "problems": problems}, 400)
         return _json({"stored": stored, "received": len(items)})
 

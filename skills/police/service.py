@@ -1,31 +1,34 @@
-"""Police answers as plain messages (``{"text", "buttons"}``) for the actions to send.
+"""Police answers as typed ``Reply`` values (``bot.kernel.answer``) for the actions to send.
 
 No Rasa here: the actions pass in what the user said or shared and send what comes back.
-Every message's text is complete on its own; buttons repeat the numbered choices it lists.
+Every bubble's text is complete on its own; the last bubble's numbered choices are written in
+it and carry typed targets (an intent and its entities), never a hand-built payload.
 
->>> msg = station_message(13.7316, 100.5417)          # Lumphini Park
->>> msg["text"].splitlines()[0]
+>>> reply = station_message(13.7316, 100.5417)          # Lumphini Park
+>>> reply.text.splitlines()[0]
 'สถานีตำรวจที่ดูแลพื้นที่นี้: สน.ลุมพินี (บก.น.5)'
+>>> [c.target.intent for c in reply.choices]
+['police_nearest_stations', 'police_warning_subscribe']
 """
 
 from __future__ import annotations
 
-import json
 import re
-from functools import lru_cache
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import yaml
-
+from bot.kernel.answer import Answer, Call, Choice, Target, ask, numbered, numbered_text
 from bot.kernel.geo import Place, resolve_place
 from bot.kernel.text import BUBBLE_MAX, visible_length
+from bot.kernel.texts import Texts
 
 from .knowledge import default_kb
 from .stations import Coverage, Station, default_index
 
-TEXTS = Path(__file__).resolve().parent / "data" / "texts_th.yml"
+t = Texts.load(Path(__file__).resolve().parent / "data" / "texts_th.yml")
 FAR_AWAY_M = 300_000  # beyond this from every area a point is abroad, not "just offshore"
 DIGITS_TH = dict(zip("0123456789", ("ศูนย์", "หนึ่ง", "สอง", "สาม", "สี่", "ห้า", "หก", "เจ็ด",
                                     "แปด", "เก้า"), strict=True))
@@ -36,14 +39,42 @@ STRONG_MATCH = 0.45  # a knowledge entry this close answers even when another in
 PHONE_KB_MATCH = 0.7  # stricter: "เบอร์" alone must not turn an unknown station into hotlines
 
 
-@lru_cache(maxsize=1)
-def texts() -> dict[str, Any]:
-    return yaml.safe_load(TEXTS.read_text(encoding="utf-8"))
+@dataclass(frozen=True)
+class Reply:
+    """A police answer: bubbles in order (the last may offer numbered choices), and what the
+    conversation remembers of it."""
 
+    answers: tuple[Answer, ...]
+    station: str | None = None  # the station shown: "ขอเบอร์ด้วย" next means this one
+    asks: bool = False  # it asks the user to type a place
+    question: bool = False  # its choices are a question (which place or station?)
 
-def t(key: str, **values: Any) -> str:
-    template = texts()[key]
-    return template.format(**values) if values else template
+    @property
+    def text(self) -> str:
+        """The first bubble (alone enough to act on)."""
+        return self.answers[0].text
+
+    @property
+    def bubbles(self) -> list[str]:
+        return [a.text for a in self.answers]
+
+    @property
+    def choices(self) -> tuple[Choice, ...]:
+        return self.answers[-1].choices
+
+    @property
+    def call(self) -> Call | None:
+        return self.answers[0].call
+
+    def then(self, *texts: str, asks: bool | None = None) -> Reply:
+        """This reply with more bubbles after it (each complete on its own); its choices
+        move to the last bubble, where a choice is looked for."""
+        return replace(self, answers=_answers([*self.bubbles, *texts], self.choices, self.call),
+                       asks=self.asks if asks is None else asks)
+
+    def all_text(self) -> str:
+        """Every bubble, joined (for logs and tests)."""
+        return "\n".join(self.bubbles)
 
 
 def spoken_digits(phone: str) -> str:
@@ -59,13 +90,13 @@ def spoken_digits(phone: str) -> str:
 _PHONE = re.compile(r"\b0\d{1,2}-\d{3}-\d{3,4}\b")
 
 
-def spoken(msg: dict[str, Any]) -> dict[str, Any]:
+def spoken(reply: Reply) -> Reply:
     """The reply for the voice mode: each phone number also written as words."""
     def say(text: str) -> str:
         return _PHONE.sub(lambda m: f"{m.group(0)} (อ่านว่า {spoken_digits(m.group(0))})", text)
 
-    bubbles = [part for b in [msg["text"], *msg.get("more", [])] for part in _split(say(b))]
-    return {**msg, "text": bubbles[0], "more": bubbles[1:]}
+    bubbles = [part for b in reply.bubbles for part in _split(say(b))]
+    return replace(reply, answers=_answers(bubbles, reply.choices, reply.call))
 
 
 def km(metres: float) -> str:
@@ -103,9 +134,10 @@ def phone_lines(station: Station) -> list[str]:
     return [line]
 
 
-def location_buttons() -> list[dict[str, str]]:
-    return [{"title": t("choice_nearest"), "payload": "/police_nearest_stations"},
-            {"title": t("choice_subscribe"), "payload": "/police_warning_subscribe"}]
+def next_steps() -> tuple[Choice, ...]:
+    """What a citizen may do after a station was shown."""
+    return numbered([(t("choice_nearest"), Target("police_nearest_stations")),
+                     (t("choice_subscribe"), Target("police_warning_subscribe"))])
 
 
 def pack(groups: list[list[str]]) -> list[str]:
@@ -142,25 +174,32 @@ def _split(text: str) -> list[str]:
     return [*parts, text] if text else parts
 
 
-def message(groups: list[list[str]], buttons: list[dict[str, str]] | None = None,
-            custom: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A reply of one or more bubbles: ``text`` is the first, ``more`` the rest in order.
+def _answers(bubbles: list[str], choices: tuple[Choice, ...] = (),
+             call: Call | None = None) -> tuple[Answer, ...]:
+    """Bubbles as answers: the call with the first (where the phone is), the choices with the
+    last (where their numbered list is written)."""
+    out = [Answer(b) for b in bubbles]
+    if choices:
+        out[-1] = ask(out[-1].text, choices)
+    if call is not None:
+        out[0] = replace(out[0], call=call)
+    return tuple(out)
 
-    Buttons belong to the last bubble (the numbered list they repeat is written there).
+
+def message(groups: list[list[str]], choices: Iterable[tuple[str, Target] | Choice] = (),
+            *, call: Call | None = None, **remember: Any) -> Reply:
+    """A reply of one or more bubbles, packed from ``groups`` of lines (most important first).
+
+    The ``choices`` are numbered (``bot.kernel.answer``) at the end of the last group, so the
+    bubble that lists them is the one that offers them.
     """
-    bubbles = pack(groups)
-    out: dict[str, Any] = {"text": bubbles[0], "more": bubbles[1:], "buttons": buttons or []}
-    if custom:
-        out["custom"] = custom
-    return out
+    choices = numbered(choices)
+    if choices:
+        groups = [*groups[:-1], [*groups[-1], *numbered_text("", choices).splitlines()]]
+    return Reply(_answers(pack(groups), choices, call), **remember)
 
 
-def all_text(msg: dict[str, Any]) -> str:
-    """Every bubble of a reply, joined (for logs and tests)."""
-    return "\n".join([msg["text"], *msg.get("more", [])])
-
-
-def coverage_message(cov: Coverage, place: Place | None = None) -> dict[str, Any]:
+def coverage_message(cov: Coverage, place: Place | None = None) -> Reply:
     """The answer for a covering (or nearest) station: name and phone first, then the rest."""
     st = cov.station
     if cov.inside:
@@ -182,25 +221,23 @@ def coverage_message(cov: Coverage, place: Place | None = None) -> dict[str, Any
     if place is not None and place.category == "road":
         first.append(t("road_long"))
     first.append(t("emergency"))
-    buttons = location_buttons()
-    choices = [t("next_steps"), *(f"{i}. {b['title']}" for i, b in enumerate(buttons, start=1))]
     return message([first, [t("area", area=st.area_th), t("approximate")],
-                    [t("map", url=map_url(st))], choices], buttons,
-                   {"police_station": st.station_id, "tel": _tel(st.phone)})
+                    [t("map", url=map_url(st))], [t("next_steps")]], next_steps(),
+                   call=_call(st), station=st.station_id)
 
 
-def _tel(phone: str) -> str | None:
-    """``tel:`` URI for tap-to-call where a channel supports it (the number is in the text too)."""
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    return f"tel:+66{digits[1:]}" if digits.startswith("0") else None
+def _call(station: Station) -> Call | None:
+    """The station's phone for tap-to-call where a channel supports it (it is in the text too)."""
+    digits = "".join(ch for ch in station.phone if ch.isdigit())
+    return Call("+66" + digits[1:], station.name_th) if digits.startswith("0") else None
 
 
-def station_message(lat: float, lon: float, place: Place | None = None) -> dict[str, Any]:
+def station_message(lat: float, lon: float, place: Place | None = None) -> Reply:
     """The station covering a point. Raises ``bot.kernel.geo.InvalidCoordinates`` for bad input."""
     return coverage_message(default_index().at(lat, lon), place)
 
 
-def nearest_message(lat: float, lon: float, k: int = 3) -> dict[str, Any]:
+def nearest_message(lat: float, lon: float, k: int = 3) -> Reply:
     """The ``k`` nearest stations; says so when they are far or the covering one may differ."""
     idx = default_index()
     found = idx.nearest(lat, lon, k)
@@ -217,7 +254,7 @@ def nearest_message(lat: float, lon: float, k: int = 3) -> dict[str, Any]:
     if any(not st.metro for st, _ in found):
         notes.append(t("nearest_upcountry"))
     return message([lines, [t("emergency")], notes, [t("approximate")]],
-                   custom={"police_station": found[0][0].station_id} if found else None)
+                   station=found[0][0].station_id if found else None)
 
 
 def _where(place: Place) -> str:
@@ -232,23 +269,22 @@ def _where(place: Place) -> str:
     return " ".join(parts)
 
 
-def place_choice(places: list[Place], intent: str) -> dict[str, Any]:
-    """A numbered choice between places; each button carries the place's point."""
-    kinds = texts()["kinds"]
-    buttons = []
+def place_choice(places: list[Place], intent: str) -> Reply:
+    """A numbered choice between places; each choice carries the place's point."""
+    kinds = t.value("kinds")
+    choices = []
     for p in places:
         kind = kinds.get(p.category) or kinds[p.kind]
         title = t("place_option", name=p.name_th, kind=kind, where=_where(p)).replace(" )", ")")
         entities = {"latitude": p.lat, "longitude": p.lon, "police_place": p.name_th}
-        buttons.append({"title": title, "payload": f"/{intent}{json.dumps(entities, ensure_ascii=False)}"})
+        choices.append((title, Target(intent, entities)))
     road = all(p.category == "road" for p in places)
-    lines = [t("choose_road" if road else "choose_place", name=places[0].name_th)]
-    lines += [f"{i}. {b['title']}" for i, b in enumerate(buttons, start=1)]
-    return message([lines], buttons)
+    return message([[t("choose_road" if road else "choose_place", name=places[0].name_th)]],
+                   choices, question=True)
 
 
 def place_from_choice(entities: dict[str, Any]) -> Place | None:
-    """The place a choice button named (its point and name travel in the payload)."""
+    """The place a choice named (its point and name travel in the choice's entities)."""
     name = entities.get("police_place")
     if not name or "latitude" not in entities:
         return None
@@ -261,7 +297,7 @@ def find_places(text: str, answer: bool = False) -> list[Place]:
     return resolve_place(text, answer=answer)
 
 
-def station_for_text(text: str, answer: bool = False) -> dict[str, Any] | None:
+def station_for_text(text: str, answer: bool = False) -> Reply | None:
     """The answer for a typed place: a station, a numbered choice, or ``None`` if no place."""
     places = find_places(text, answer)
     if not places:
@@ -269,13 +305,13 @@ def station_for_text(text: str, answer: bool = False) -> dict[str, Any] | None:
     if len(places) > 1:
         return place_choice(places, "police_find_station")
     place = places[0]
-    msg = station_message(place.lat, place.lon, place)
+    reply = station_message(place.lat, place.lon, place)
     if place.kind == "province":  # a province has many stations: say which one this is
-        msg["more"] = [*msg["more"], t("province_many", province=place.name_th)]
-    return msg
+        reply = reply.then(t("province_many", province=place.name_th))
+    return reply
 
 
-def nearest_for_text(text: str, answer: bool = False) -> dict[str, Any] | None:
+def nearest_for_text(text: str, answer: bool = False) -> Reply | None:
     places = find_places(text, answer)
     if not places:
         return None
@@ -284,22 +320,22 @@ def nearest_for_text(text: str, answer: bool = False) -> dict[str, Any] | None:
     return nearest_message(places[0].lat, places[0].lon)
 
 
-def phone_message(station: Station) -> dict[str, Any]:
+def phone_message(station: Station) -> Reply:
     """A station's phone first, then its area and map."""
     first = [t("phone_answer", station=station.name_th, division=station.division),
              *phone_lines(station), t("emergency")]
     return message([first, [t("area", area=station.area_th)], [t("map", url=map_url(station))]],
-                   custom={"police_station": station.station_id, "tel": _tel(station.phone)})
+                   call=_call(station), station=station.station_id)
 
 
-def station_phone(station_id: str) -> dict[str, Any] | None:
+def station_phone(station_id: str) -> Reply | None:
     """The phone answer for a station shown earlier (``None`` if the id is unknown)."""
     st = default_index().by_id.get(station_id)
     return phone_message(st) if st else None
 
 
 def phone_for_text(text: str, station_id: str | None = None,
-                   shown: str | None = None) -> dict[str, Any]:
+                   shown: str | None = None) -> Reply:
     """"เบอร์ สน.ลุมพินี" → the station's phone; several matches → a numbered choice.
 
     ``shown`` is the station the conversation last showed: "ขอเบอร์ด้วย" and "เบอร์โรงพักนี้"
@@ -321,11 +357,9 @@ def phone_for_text(text: str, station_id: str | None = None,
         return message([[t("station_not_found")]])
     if len(found) == 1:
         return phone_message(found[0])
-    buttons = [{"title": s.name_th,
-                "payload": "/police_station_phone" + json.dumps(
-                    {"police_station": s.station_id}, ensure_ascii=False)} for s in found]
-    lines = [t("choose_station"), *(f"{i}. {b['title']}" for i, b in enumerate(buttons, 1))]
-    return message([lines], buttons)
+    return message([[t("choose_station")]],
+                   [(s.name_th, Target("police_station_phone", {"police_station": s.station_id}))
+                    for s in found], question=True)
 
 
 _DEICTIC = ("นี้", "นั้น", "ดังกล่าว", "ที่ว่า", "เมื่อกี้", "เมื่อกี๊", "เมื่อกี", "เดิม")
@@ -340,12 +374,11 @@ def _means_shown(text: str) -> bool:
     return any(word in text for word in _DEICTIC) or len(_REQUEST.sub("", text)) <= 2
 
 
-def legal_message(text: str) -> dict[str, Any]:
+def legal_message(text: str) -> Reply:
     """The knowledge-base answer with its source, or the 1599 fallback."""
     match = default_kb().answer(text)
     if match is None:
         return message([[t("legal_fallback")]])
     e = match.entry
     return message([[t("legal_answer", title=e.title_th, answer=e.answer_th)],
-                    [t("legal_source", source=e.source, checked=e.checked), t("legal_note")]],
-                   custom={"police_kb": e.id})
+                    [t("legal_source", source=e.source, checked=e.checked), t("legal_note")]])

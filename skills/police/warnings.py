@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.kernel import gazetteer, notify
+from bot.kernel.answer import Answer
 from bot.kernel.geo import admin_at, resolve_place
 
 from .models import CrimeWarning, Subscription
@@ -180,14 +181,14 @@ def recent(session: Session, district: District, days: int = RECENT_DAYS,
         .order_by(CrimeWarning.id.desc()).limit(limit)))
 
 
-def recent_message(session: Session, district: District) -> dict[str, str]:
+def recent_message(session: Session, district: District) -> Answer:
     """Warnings of the last 30 days for a district, as one chat message."""
     found = recent(session, district)
     if not found:
-        return {"text": t("warnings_none", district=district.label,
-                          province=district.province_th, days=RECENT_DAYS)}
+        return Answer(t("warnings_none", district=district.label,
+                        province=district.province_th, days=RECENT_DAYS))
     lines = [t("warnings_intro", district=district.label, province=district.province_th)]
     lines += [t("warnings_item", n=i, date=_local_date(w.created_at), text=w.text,
                 issued_by=w.issued_by) for i, w in enumerate(found, start=1)]
     lines.append(t("emergency"))
-    return {"text": "\n".join(lines)}
+    return Answer("\n".join(lines))

@@ -21,7 +21,7 @@ from bot.kernel.geo import InvalidCoordinates
 from bot.kernel.httpbody import BodyTooLarge, read_whole
 
 from . import warnings
-from .service import t, texts
+from .service import t
 from .stations import default_index
 
 # A warning is at most 1,000 characters; 8 KB leaves room for the rest. The same limit as the
@@ -39,8 +39,7 @@ def _error(status: int, key: str, **values: Any) -> web.Response:
 
 
 def texts_reason(key: str, **values: Any) -> str:
-    reason = texts()["reasons"][key]
-    return reason.format(**values) if values else reason
+    return t(f"reasons.{key}", **values)
 
 
 def station_json(lat: Any, lon: Any) -> dict[str, Any]:

@@ -7,10 +7,14 @@ working at once and offers to file and issue a bill. The district is asked only 
 district the citizen names earlier is kept)::
 
     >>> t = step(None, "ป้ายไทยปนอังกฤษ กว้าง 1.5 เมตร ยาว 3 เมตร", today=date(2026, 3, 2))
-    >>> t.state["pending"], t.prompt["text"].splitlines()[0]
+    >>> t.state["pending"], t.prompt.text.splitlines()[0]
     ('moving', 'ป้ายที่ 1 เป็นป้ายแบบไหน พิมพ์หมายเลข')
+    >>> [c.target.text for c in t.prompt.choices]
+    ['1', '2']
 
-Side questions ("ต้องจ่ายที่ไหน") are answered where the form is, and its question follows.
+What it says is typed (``bot.kernel.answer.Answer``); a numbered question's choices answer
+it as if the number were typed (``Target(text="2")``). Side questions ("ต้องจ่ายที่ไหน") are
+answered where the form is, and its question follows.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from bot.kernel.answer import Answer, Target, ask, numbered, numbered_text
 from bot.kernel.text import BUBBLE_MAX, visible_length
 
 from . import districts, tax
@@ -44,17 +49,35 @@ def new_state() -> dict[str, Any]:
 @dataclass
 class Turn:
     state: dict[str, Any]
-    messages: list[dict[str, Any]] = field(default_factory=list)  # said now
-    prompt: dict[str, Any] | None = None  # the question now pending (also in state)
+    messages: list[Answer] = field(default_factory=list)  # said now
+    prompt: Answer | None = None  # the question now pending (also in state, as a dict)
     done: str | None = None  # the conversation ends: what to do next
     understood: bool = True
 
 
-def _msg(key: str, buttons: list[dict] | None = None, **values: Any) -> dict[str, Any]:
-    m: dict[str, Any] = {"text": text(key, **values)}
-    if buttons:
-        m["buttons"] = buttons
-    return m
+def _msg(key: str, **values: Any) -> Answer:
+    return Answer(text(key, **values))
+
+
+def question(head: str, options: list[tuple[str, str | None]]) -> Answer:
+    """A numbered question (``bot.kernel.answer.ask``): each option is a title and an
+    optional note written after it ("1. ติดอยู่กับที่: ข้อความไม่เปลี่ยน"); choosing one is
+    the same as typing its number."""
+    choices = numbered([(title, Target(text=str(n))) for n, (title, _) in
+                        enumerate(options, start=1)])
+    lines = [f"{line}: {note}" if note else line for line, (_, note) in
+             zip(numbered_text("", choices).splitlines(), options, strict=True)]
+    return ask("\n".join([head, *lines]), choices)
+
+
+def prompt_of(st: dict[str, Any]) -> Answer | None:
+    """The pending question kept in the state."""
+    return Answer.from_dict(st["prompt"]) if st.get("prompt") else None
+
+
+def _ask(st: dict[str, Any], turn: Turn, pending: str, answer: Answer) -> None:
+    """``answer`` is the question now pending (kept in the state as plain data)."""
+    st["pending"], st["prompt"], turn.prompt = pending, answer.to_dict(), answer
 
 
 def to_sign(s: dict[str, Any]) -> tax.Sign:
@@ -136,7 +159,7 @@ def step(state: dict[str, Any] | None, message: str, *, today: date,
                                                           "offer"):
         if not _choose(st, turn, parsed.number):
             turn.messages.append(_msg("bad_choice", max=_choice_count(st)))
-            turn.prompt = st["prompt"]
+            turn.prompt = prompt_of(st)
             return turn
         if turn.done:
             return turn
@@ -179,7 +202,7 @@ def starts_afresh(message: str) -> bool:
     return "ใหม่" in message or any(m.has_size for m in parsed.mentions) or len(parsed.lone) > 1
 
 
-def side_answer(key: str, st: dict[str, Any], today: date) -> dict[str, Any]:
+def side_answer(key: str, st: dict[str, Any], today: date) -> Answer:
     """The answer to a side question asked inside the form, filled from the rules."""
     rules = tax.load_rules()
     sch = rules.schedule_for(today.year)
@@ -215,14 +238,14 @@ def _choose(st: dict[str, Any], turn: Turn, n: int) -> bool:
         if n == 1:
             st["filing"] = True
             if st["district"] is None:  # filing is where the district is needed
-                st["pending"], st["prompt"] = "district", _msg("ask_district_to_file")
+                _ask(st, turn, "district", _msg("ask_district_to_file"))
             else:
-                st["pending"], st["prompt"] = "business", _msg("ask_business")
+                _ask(st, turn, "business", _msg("ask_business"))
         elif n == 2:
-            st["pending"], st["prompt"] = "more", _msg("ask_more_signs")
+            _ask(st, turn, "more", _msg("ask_more_signs"))
         else:
             turn.done = FINISHED
-        turn.prompt = st["prompt"] if n in (1, 2) else None
+            turn.prompt = None
     return True
 
 
@@ -320,13 +343,13 @@ def _advance(st: dict[str, Any], turn: Turn, today: date) -> None:
     """Ask the next missing thing, or show the result (the district only for filing)."""
     if turn.prompt is not None and st["pending"] in ("business", "more", "district"):
         return
-    question = _next_question(st, turn)
-    if question is not None and not st["outside"]:
-        st["prompt"] = turn.prompt = question
+    asking = _next_question(st, turn)
+    if asking is not None and not st["outside"]:
+        _ask(st, turn, st["pending"], asking)
         return
     if st["outside"]:
         turn.messages.append(_msg("outside_bangkok", province=st["outside"]))
-        if question is None and st["signs"]:
+        if asking is None and st["signs"]:
             turn.messages += result_messages(st, today, outside=True)
             turn.messages.append(_msg("outside_estimate"))
         turn.done = OUTSIDE
@@ -334,20 +357,14 @@ def _advance(st: dict[str, Any], turn: Turn, today: date) -> None:
     if st["pending"] == "offer" and turn.done:
         return
     if st["filing"] and st["choices"]:
-        st["pending"] = "district_pick"
-        st["prompt"] = turn.prompt = _msg("ask_district_pick", choices="\n".join(
-            text("district_choice", n=k, name=c["name_th"])
-            for k, c in enumerate(st["choices"], start=1)), buttons=[
-            {"title": f"เขต{c['name_th']}", "payload": str(k)}
-            for k, c in enumerate(st["choices"], start=1)])
+        _ask(st, turn, "district_pick", question(text("ask_district_pick"), [
+            (text("district_option", name=c["name_th"]), None) for c in st["choices"]]))
         return
     if st["filing"] and st["district"] is None:
-        st["pending"] = "district"
-        st["prompt"] = turn.prompt = _msg("ask_district_to_file")
+        _ask(st, turn, "district", _msg("ask_district_to_file"))
         return
     if st["filing"]:
-        st["pending"] = "business"
-        st["prompt"] = turn.prompt = _msg("ask_business")
+        _ask(st, turn, "business", _msg("ask_business"))
         return
     if st["shown"] != _signature(st):  # the result again only when a sign changed
         results = [tax.compute_sign(to_sign(s), today.year) for s in st["signs"]]
@@ -356,12 +373,13 @@ def _advance(st: dict[str, Any], turn: Turn, today: date) -> None:
         if tax.total(results) <= 0:
             turn.done = FINISHED
             return
-    st["pending"], st["current"] = "offer", None
-    st["prompt"] = turn.prompt = _msg("ask_offer", buttons=[
-        {"title": text(f"offer_button_{n}"), "payload": str(n)} for n in (1, 2, 3)])
+    st["current"] = None
+    _ask(st, turn, "offer", question(text("ask_offer"), [
+        (text("offer_button_1"), text("offer_note_1")), (text("offer_button_2"), None),
+        (text("offer_button_3"), None)]))
 
 
-def _next_question(st: dict[str, Any], turn: Turn) -> dict[str, Any] | None:
+def _next_question(st: dict[str, Any], turn: Turn) -> Answer | None:
     ex = exemptions()["exemptions"]
     for i, s in enumerate(st["signs"]):
         st["current"] = i
@@ -387,15 +405,14 @@ def _next_question(st: dict[str, Any], turn: Turn) -> dict[str, Any] | None:
         if s["type"] is None:
             st["pending"] = "type"
             types = tax.load_rules().types
-            lines = [text("ask_type", n=n)] + [
-                text("type_choice", n=k, short=types[k]["short_th"], plain=types[k]["plain_th"])
-                for k in tax.SIGN_TYPES]
-            return {"text": "\n".join(lines), "buttons": [
-                {"title": types[k]["short_th"], "payload": k} for k in tax.SIGN_TYPES]}
+            # the numbers typed are the type codes: SIGN_TYPES is ("1", "2", "3")
+            return question(text("ask_type", n=n), [
+                (types[k]["short_th"], types[k]["plain_th"]) for k in tax.SIGN_TYPES])
         if s["moving"] is None:
             st["pending"] = "moving"
-            return _msg("ask_moving", buttons=[
-                {"title": text(f"moving_button_{k}"), "payload": str(k)} for k in (1, 2)], n=n)
+            return question(text("ask_moving", n=n), [
+                (text("moving_button_1"), text("moving_note_1")),
+                (text("moving_button_2"), text("moving_note_2"))])
     st["current"] = None
     if not st["signs"]:
         st["pending"] = "sign"
@@ -403,7 +420,7 @@ def _next_question(st: dict[str, Any], turn: Turn) -> dict[str, Any] | None:
     return None
 
 
-def pack(blocks: list[list[str]]) -> list[dict[str, Any]]:
+def pack(blocks: list[list[str]]) -> list[Answer]:
     """Blocks of lines as chat bubbles of at most ``BUBBLE_MAX`` visible characters, in order;
     a block stays whole when it fits one bubble."""
     bubbles: list[list[str]] = []
@@ -417,11 +434,11 @@ def pack(blocks: list[list[str]]) -> list[dict[str, Any]]:
             if bubbles[-1] and visible_length("\n".join(bubbles[-1] + [line])) > BUBBLE_MAX:
                 bubbles.append([])
             bubbles[-1].append(line)
-    return [{"text": "\n".join(b)} for b in bubbles if b]
+    return [Answer("\n".join(b)) for b in bubbles if b]
 
 
 def result_messages(st: dict[str, Any], today: date, outside: bool = False
-                    ) -> list[dict[str, Any]]:
+                    ) -> list[Answer]:
     """The total first, then each sign with its working, then notes; amounts also in words
     in the spoken form; each bubble fits a phone (``BUBBLE_MAX``)."""
     baht = say_baht if st.get("spoken") else plain_baht

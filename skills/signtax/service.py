@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.kernel import notify
+from bot.kernel.answer import Target, ask
 
 from . import tax
 from .models import Assessment, Business, Filing, HeldPayment, Payment, SignRecord
@@ -350,10 +351,10 @@ def enqueue_march_reminders(factory: sessionmaker[Session], today: date) -> int:
             if session.scalar(select(notify.Notification.id).where(
                     notify.Notification.dedupe_key == key)) is not None:
                 continue
-            notify.enqueue(session, b.sender_id, text(
+            notify.enqueue(session, b.sender_id, ask(text(
                 "notify_march_reminder", business=b.name, district=b.district_th,
-                year=today.year + 543, deadline=thai_date(deadline)), kind="signtax.reminder",
-                buttons=[{"title": text("button_calculate"), "payload": "/signtax_calculate"}],
-                dedupe_key=key)
+                year=today.year + 543, deadline=thai_date(deadline)),
+                [(text("button_calculate"), Target("signtax_calculate"))]),
+                kind="signtax.reminder", dedupe_key=key)
             count += 1
     return count

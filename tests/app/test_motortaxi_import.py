@@ -70,7 +70,7 @@ def test_ten_thousand_rows_bad_ones_reported_and_a_rerun_creates_no_duplicates(t
     assert report.total == N
     assert dict(report.rejected).keys() == bad.keys()  # every bad row, nothing else
     reasons = dict(report.rejected)
-    texts = importer.texts()["import_reasons"]
+    texts = importer.texts.section("import_reasons")
     for row, kind in bad.items():
         prefix = texts[kind].split("{")[0]
         assert reasons[row].startswith(prefix), (row, kind, reasons[row])

@@ -20,6 +20,7 @@ from actions.police import (
 )
 from bot.kernel import registry
 from bot.kernel.text import BUBBLE_MAX, visible_length
+from tests.app.said import texts as said
 
 
 class Chat:
@@ -37,7 +38,7 @@ class Chat:
         for e in events:
             if e.get("event") == "slot":
                 self.slots[e["name"]] = e["value"]
-        texts = [m.get("text") or "" for m in dispatcher.messages]
+        texts = said(dispatcher.messages)
         assert all(visible_length(t) <= BUBBLE_MAX for t in texts), texts
         return "\n".join(texts)
 

@@ -91,7 +91,7 @@ async def test_staff_warning_reaches_subscribers_once(settings, server):
     status, listed = await _call(server, "GET", "/api/police/warnings?district_code=TH1007")
     assert status == 200 and listed["warnings"][0]["text"] == TEXT
     with session_factory(settings.database_url)() as s:
-        chat_text = warnings.recent_message(s, warnings.district_named("ปทุมวัน"))["text"]
+        chat_text = warnings.recent_message(s, warnings.district_named("ปทุมวัน")).text
     assert "1. " in chat_text and TEXT in chat_text
 
 

@@ -14,6 +14,7 @@ from actions.signtax import ActionSigntaxFinish, ValidateSigntaxForm
 from bot.kernel.db import session_factory, upgrade
 from skills.signtax import service
 from skills.signtax.tax import Sign
+from tests.app.said import answers, texts
 
 
 @pytest.fixture
@@ -53,7 +54,7 @@ def test_paid_receipt_is_retrievable_in_chat(app_settings):
     assert status == 200
     messages, events = _run(ActionSigntaxFinish(), _tracker(
         "web:shop", {"signtax_done": "receipts", "signtax_state": None}))
-    text = messages[0]["text"]
+    text = texts(messages)[0]
     assert answer["receipt_number"] in text and bill.bill_number in text
     assert "https://bot.example.go.th/signtax/receipts/" in text
     assert {"event": "slot", "name": "signtax_done", "value": None, "timestamp": None} in events
@@ -65,11 +66,12 @@ def test_bill_in_chat_has_qr_image_with_text_beside_it(app_settings):
              "business": "ร้านคิวอาร์"}
     messages, _ = _run(ActionSigntaxFinish(), _tracker(
         "web:qr", {"signtax_done": "bill", "signtax_state": state}))
-    bill_text = "\n".join(m["text"] for m in messages)
+    bill_text = "\n".join(texts(messages))
     assert "ใบแจ้งชำระภาษีป้ายเลขที่ ST" in bill_text and "ชำระภายใน" in bill_text
-    [with_image] = [m for m in messages if m.get("image")]
-    assert with_image["image"].startswith("https://bot.example.go.th/signtax/bills/ST")
-    assert "qr.png?t=" in with_image["image"] and with_image["custom"]["alt"]
+    [with_image] = [a for a in answers(messages) if a.image]
+    assert with_image.image.url.startswith("https://bot.example.go.th/signtax/bills/ST")
+    assert "qr.png?t=" in with_image.image.url and with_image.image.alt
+    assert with_image.text  # the text beside the picture says what it is for
 
 
 def test_danger_mid_form_is_left_to_the_core(app_settings):

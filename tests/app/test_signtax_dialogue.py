@@ -19,8 +19,13 @@ def talk(*messages, today=MARCH, state=None):
 
 
 def said(turn):
-    return "\n".join([m["text"] for m in turn.messages] + ([turn.prompt["text"]] if turn.prompt
-                                                           else []))
+    return "\n".join([m.text for m in turn.messages] + ([turn.prompt.text] if turn.prompt
+                                                       else []))
+
+
+def replies(answer):
+    """What each numbered choice of a question answers (as if its number were typed)."""
+    return [c.target.text for c in answer.choices]
 
 
 def test_parser_reads_units_digits_and_words():
@@ -44,13 +49,13 @@ def test_the_spoken_form_writes_amounts_in_words_too():
 
 def test_one_sign_asks_only_what_is_missing_then_shows_the_working():
     t1, t2, t3, t4 = talk("ป้ายไทยปนอังกฤษ กว้าง 1.5 เมตร ยาว 3 เมตร", "1", "1", "เขตจตุจักร")
-    assert t1.state["pending"] == "moving" and "1. ติดอยู่กับที่" in t1.prompt["text"]
-    assert [b["payload"] for b in t1.prompt["buttons"]] == ["1", "2"]
+    assert t1.state["pending"] == "moving" and "1. ติดอยู่กับที่" in t1.prompt.text
+    assert replies(t1.prompt) == ["1", "2"]
     # the amount does not need the district: it comes as soon as the sign is complete
     out = said(t2)
     assert "90 หน่วย" in out and "90 × 26 = 2,340 บาท" in out and "เขตไหน" not in out
     assert "2,340 บาท" in out and "ถ้วน" not in out  # words only in the spoken form
-    assert t2.state["pending"] == "offer" and "1. ยื่นแบบและออกใบแจ้งชำระ: ยื่นแบบ ภ.ป.1" in t2.prompt["text"]
+    assert t2.state["pending"] == "offer" and "1. ยื่นแบบและออกใบแจ้งชำระ: ยื่นแบบ ภ.ป.1" in t2.prompt.text
     # filing does: asked after "1"
     assert t3.state["pending"] == "district" and "เขตไหน" in said(t3)
     assert "เขตจตุจักร" in said(t4) and t4.state["pending"] == "business"
@@ -59,11 +64,12 @@ def test_one_sign_asks_only_what_is_missing_then_shows_the_working():
 def test_sign_type_is_a_numbered_choice_in_plain_words():
     [t] = talk("ป้าย 120x60 ซม.")
     assert t.state["pending"] == "type"
-    assert "1. ภาษาไทยล้วน: มีแต่ตัวอักษรภาษาไทย" in t.prompt["text"]
-    assert ": ไม่มีตัวอักษรไทยเลย" in t.prompt["text"]
+    assert "1. ภาษาไทยล้วน: มีแต่ตัวอักษรภาษาไทย" in t.prompt.text
+    assert ": ไม่มีตัวอักษรไทยเลย" in t.prompt.text
     # the buttons are the same numbered lines, so no channel lists the choices twice
-    assert all(f"{i}. {b['title']}" in t.prompt["text"]
-               for i, b in enumerate(t.prompt["buttons"], start=1))
+    assert all(f"{i}. {c.title}" in t.prompt.text
+               for i, c in enumerate(t.prompt.choices, start=1))
+    assert replies(t.prompt) == ["1", "2", "3"]
     bad = step(t.state, "7", today=MARCH)
     assert "1 ถึง 3" in said(bad) and bad.state["pending"] == "type"
     good = step(t.state, "๓", today=MARCH)
@@ -143,8 +149,8 @@ def test_after_the_result_a_change_or_a_new_sign_recomputes():
 def test_an_ambiguous_district_gets_numbered_choices():
     _t1, _file, t2, t3 = talk("ป้ายไทยล้วน 1x2 เมตร ติดอยู่กับที่", "1", "บางกอก", "2")
     assert t2.state["pending"] == "district_pick"
-    assert "1. เขตบางกอก" in t2.prompt["text"] and "2. เขตบางกอก" in t2.prompt["text"]
-    assert [b["payload"] for b in t2.prompt["buttons"]][:2] == ["1", "2"]
+    assert "1. เขตบางกอก" in t2.prompt.text and "2. เขตบางกอก" in t2.prompt.text
+    assert replies(t2.prompt)[:2] == ["1", "2"]
     assert t3.state["district"]["name_th"].startswith("บางกอก") and "ชื่อร้าน" in said(t3)
 
 

@@ -94,7 +94,7 @@ def test_a_province_written_out_is_still_read():
 # --- through the conversation ---------------------------------------------------------------
 
 def bubbles(turn):
-    return [m["text"] for m in turn.messages] + ([turn.prompt["text"]] if turn.prompt else [])
+    return [m.text for m in turn.messages] + ([turn.prompt.text] if turn.prompt else [])
 
 
 def test_a_complete_sign_gets_the_amount_at_once_without_a_district():
@@ -165,4 +165,4 @@ def test_every_bubble_fits_a_phone():
     assert all(visible_length(b) <= BUBBLE_MAX for b in bubbles(t)), [
         visible_length(b) for b in bubbles(t)]
     # the total comes first: 585 + 3,016 + 200 + 36,000 + 1,040 = 40,841 baht
-    assert "รวมภาษีป้ายทั้งหมด 40,841 บาท" in t.messages[1]["text"] + t.messages[0]["text"]
+    assert "รวมภาษีป้ายทั้งหมด 40,841 บาท" in t.messages[1].text + t.messages[0].text
