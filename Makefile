@@ -66,7 +66,9 @@ lock: ## Re-resolve requirements/*.in into the locked requirements/*.txt
 train: $(ENGINE)/.installed ## Train the model if it is missing or stale (cached by hash)
 	@$(ENGINE_PY) -m bot.tools.build
 
-validate: train ## Check training data and domain with `rasa data validate`
+validate: $(APP)/.installed $(ENGINE)/.installed ## Project checks (each skill against its manifest, layers, imports), then `rasa data validate`
+	@$(APP_PY) -m bot.tools.checks
+	@$(MAKE) --no-print-directory train
 	@$(RASA) data validate --domain $$($(ENGINE_PY) -m bot.tools.build --show domain) \
 	  --data nlu_data --config config.yml --fail-on-warnings
 
@@ -75,6 +77,12 @@ run: setup ## Run the product: engine, action server and web app on loopback (Ct
 
 skills: $(APP)/.installed ## List the installed skills
 	@$(APP_PY) -m bot.kernel.registry
+
+new-skill: $(APP)/.installed ## New skill: make new-skill ID=parking NAME_TH=ที่จอดรถ [NAME_EN= MENU_TH= HOTLINE= STATUS=preparing WEB=1]
+	@$(APP_PY) -m bot.tools.scaffold "$(ID)" --name-th "$(NAME_TH)" \
+	  $(if $(NAME_EN),--name-en "$(NAME_EN)") $(if $(MENU_TH),--menu-th "$(MENU_TH)") \
+	  $(if $(HOTLINE),--hotline "$(HOTLINE)") $(if $(filter preparing,$(STATUS)),--preparing) \
+	  $(if $(WEB),--web)
 
 lint: $(APP)/.installed ## Static checks (ruff)
 	@$(APP)/bin/ruff check bot actions skills tests bench geodata
@@ -112,4 +120,4 @@ bench: setup train ## Benchmarks (figures printed; see bench/README.md)
 clean: ## Remove build output and local state (models, var/, venvs)
 	rm -rf models var .rasa results $(ENGINE) $(APP) $(BROWSER_TESTS)/node_modules
 
-.PHONY: help setup lock train validate run skills lint test-engine test-stories test-app test-browser test bench clean
+.PHONY: help setup lock train validate run skills new-skill lint test-engine test-stories test-app test-browser test bench clean

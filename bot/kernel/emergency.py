@@ -222,9 +222,9 @@ def call_text_en(number: str) -> str:
     >>> call_text_en("1669")
     'Call 1669 now: emergency medical services'
     """
-    from bot.kernel.hotlines import hotlines
+    from bot.kernel.hotlines import record
 
-    return _rules()["call_en"].format(hotline=number, name=hotlines()[number]["name_en"])
+    return _rules()["call_en"].format(hotline=number, name=record(number)["name_en"])
 
 
 def plea() -> Triage:

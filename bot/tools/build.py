@@ -31,7 +31,10 @@ HELDOUT_DIR = ROOT / "tests" / "engine" / "heldout"
 # absent: the model does not depend on it, so editing it must not retrain.
 INPUTS = ("domain.yml", "nlu_data", "bot/engine/nlu", "bot/kernel/text.py", "bot/kernel/gazetteer.py",
           "bot/kernel/emergency.py", "bot/kernel/hotlines.py", "bot/kernel/data/emergency.yml", "bot/kernel/data/hotlines.yml",
-          "geodata/gazetteer.csv", "requirements/engine.txt", "bot/tools/build.py")
+          "geodata/gazetteer.csv",
+          # every skill's place names, which the tokenizer keeps whole (bot.kernel.gazetteer)
+          *sorted(p.relative_to(ROOT).as_posix() for p in ROOT.glob("skills/*/data/places.csv")),
+          "requirements/engine.txt", "bot/tools/build.py")
 
 
 def _files(paths: list[Path]) -> list[Path]:
@@ -45,11 +48,13 @@ def _files(paths: list[Path]) -> list[Path]:
 
 
 def fingerprint(config: Path) -> str:
-    """Hash of the config and every input that shapes the model."""
+    """Hash of the config, every input that shapes the model, and the values the installed
+    skills give the domain (``build_values``: a new skill changes the help text)."""
     h = hashlib.sha256()
     for f in _files([config] + [ROOT / p for p in INPUTS]):
         h.update(str(f.relative_to(ROOT) if f.is_relative_to(ROOT) else f).encode())
         h.update(f.read_bytes())
+    h.update(json.dumps(build_values(), sort_keys=True, ensure_ascii=False).encode())
     return h.hexdigest()[:16]
 
 
@@ -69,6 +74,37 @@ def emergency_call_responses() -> dict:
     # No slot yet (cannot happen after EmergencyOverride, but a response needs a default).
     variants.append({"text": emergency.call_text(emergency.plea().calls[0].hotline)})
     return {"responses": {"utter_emergency_call": variants}}
+
+
+def build_values() -> dict[str, str]:
+    """Values a domain response may name as ``{name}`` that only the installed skills know:
+    ``service_count``, the number of services ("6" today). A response cannot compute, so the
+    build writes them in; a new skill changes them without an edit outside its folders."""
+    from bot.kernel.registry import discover
+
+    return {"service_count": str(len(discover()))}
+
+
+def fill_build_values(responses: dict) -> dict:
+    """``responses`` with every ``{name}`` of ``build_values`` written in; other placeholders
+    (slots such as ``{case_number}``) stay for the engine to fill: with six skills,
+    "{service_count} บริการ เลขที่ {case_number}" becomes "6 บริการ เลขที่ {case_number}".
+    """
+    values = build_values()
+
+    def fill(text: str) -> str:
+        for name, value in values.items():
+            text = text.replace("{" + name + "}", value)
+        return text
+
+    return {name: [{**v, "text": fill(v["text"])} if isinstance(v.get("text"), str) else v
+                   for v in variants]
+            for name, variants in responses.items()}
+
+
+def generated_responses() -> list[str]:
+    """Names of the responses the build adds to the domain (no domain file defines them)."""
+    return list(emergency_call_responses()["responses"])
 
 
 def line_key(text: str) -> str:
@@ -110,8 +146,10 @@ def prepare(config: Path, build_dir: Path) -> dict:
     from rasa.shared.nlu.training_data.training_data import TrainingData
 
     build_dir.mkdir(parents=True, exist_ok=True)
-    domain = Domain.load([str(p) for p in domain_files()]).merge(
-        Domain.from_dict(emergency_call_responses()))
+    merged = Domain.load([str(p) for p in domain_files()]).merge(
+        Domain.from_dict(emergency_call_responses())).as_dict()
+    merged["responses"] = fill_build_values(merged["responses"])
+    domain = Domain.from_dict(merged)
     domain_path = build_dir / "domain.yml"
     domain.persist(str(domain_path))
 

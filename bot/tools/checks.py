@@ -1,12 +1,15 @@
 """Project checks in the spirit of Home Assistant's hassfest, run by the test suite.
 
 * ``skill_import_problems``: a skill may import the standard library, its own package, the
-  shared kernel in ``bot`` and the skills it declares in ``dependencies``; never Rasa, rasa-sdk,
-  a channel or web module, or an undeclared skill. The one exception: a skill's ``web.py``
+  shared kernel in ``bot``, the distributions its manifest ``requirements`` name and the skills
+  it declares in ``dependencies``; never Rasa, rasa-sdk, a channel or web module, or an
+  undeclared skill. The one exception: a skill's ``web.py``
   (its pages and APIs, mounted by the app) may import aiohttp.
 * ``action_name_problems``: every action name is defined once across ``actions/`` (rasa-sdk
   lets a duplicate silently win) and every action a manifest declares exists.
 * ``response_problems``: every response an action sends exists in the domain.
+* ``skill_manifest_problems``: each skill's training data, rules, action classes,
+  requirements and hotlines agree with its manifest (``bot.tools.skillcheck``).
 
     python -m bot.tools.checks
 """
@@ -17,6 +20,7 @@ import ast
 import re
 import sys
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 
 from bot.kernel.registry import SKILLS_DIR, discover
@@ -50,6 +54,25 @@ def _imports(path: Path) -> list[tuple[int, str]]:
     return found
 
 
+def distribution_name(requirement: str) -> str:
+    """A distribution's name as PEP 503 compares it: "PyYAML==6.0" → "pyyaml"."""
+    name = re.split(r"[\s\[<>=!~;]", requirement.strip(), maxsplit=1)[0]
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+@lru_cache(maxsize=1)
+def _installed() -> dict[str, list[str]]:
+    from importlib.metadata import packages_distributions
+
+    return packages_distributions()
+
+
+def _distributions(top: str) -> list[str]:
+    """The distributions that install the module ``top`` ("yaml" → PyYAML), or ``top`` itself
+    when none is installed here."""
+    return _installed().get(top) or [top]
+
+
 def _is(module: str, prefix: str) -> bool:
     return module == prefix or module.startswith(prefix + ".")
 
@@ -60,8 +83,7 @@ def skill_import_problems(skills_dir: Path = SKILLS_DIR) -> list[str]:
     stdlib = sys.stdlib_module_names
     for skill in discover(skills_dir):
         allowed_skills = {skill.id, *skill.dependencies}
-        requirements = {r.split("=")[0].split("<")[0].split(">")[0].strip().lower().replace("-", "_")
-                        for r in skill.requirements}
+        requirements = {distribution_name(r) for r in skill.requirements}
         for path in sorted(skill.path.rglob("*.py")):
             rel = path.relative_to(skills_dir.parent)
             web_module = path.name == "web.py" and path.parent == skill.path
@@ -79,7 +101,8 @@ def skill_import_problems(skills_dir: Path = SKILLS_DIR) -> list[str]:
                 elif top == "bot":
                     if module != "bot" and not any(_is(module, k) for k in KERNEL):
                         problems.append(f"{where} (only the shared kernel {sorted(KERNEL)})")
-                elif top not in stdlib and top.lower() not in requirements and top != "__future__":
+                elif top not in stdlib and top != "__future__" and not requirements & {
+                        distribution_name(d) for d in _distributions(top)}:
                     problems.append(f"{where} (not in the manifest's requirements)")
     return problems
 
@@ -163,7 +186,8 @@ def action_name_problems(actions_dir: Path = ACTIONS_DIR, skills_dir: Path = SKI
                 + ", ".join(w for a, w in actions if a == name)
                 for name, n in counts.items() if n > 1]
     for skill in discover(skills_dir):
-        problems += [f"skill {skill.id!r} declares {a!r} but no action defines it"
+        problems += [f"{skill.manifest_path.relative_to(skills_dir.parent)}: action {a!r} is "
+                     "not defined by any action class in actions/"
                      for a in skill.actions if a not in counts]
     return problems
 
@@ -193,9 +217,145 @@ def response_problems(actions_dir: Path = ACTIONS_DIR, root: Path = ROOT) -> lis
     return problems
 
 
+def text_key_problems(root: Path = ROOT) -> list[str]:
+    """Literal keys used with a Thai texts file (``bot.kernel.texts.Texts``) that it lacks.
+
+    Static: a module-level ``NAME = Texts.load(<path>)`` (the path built from ``__file__``,
+    ``.parent``, ``/ "name"`` and module constants) makes ``NAME`` texts; in every Python file
+    ``NAME("key")``, ``NAME["key"]``, ``NAME.value("key")`` and ``NAME.section("key")`` are
+    checked, through ``from … import NAME``, ``module.NAME`` and a section kept in a local
+    name (``page = texts.section("page")``; ``page["title"]`` is ``page.title``).
+    Reported as file:line.
+    """
+    from bot.kernel.texts import has_key
+
+    files = [p for d in ("actions", "bot", "skills", "tests") for p in sorted((root / d).rglob("*.py"))]
+    trees = {_module_name(p, root): (p, ast.parse(p.read_text(encoding="utf-8"))) for p in files}
+    Found = tuple[Path, str]  # the YAML file and the key prefix ("" or "page.")
+
+    def evaluate(node: ast.AST, path: Path, consts: dict[str, ast.AST]) -> object:
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.Name):
+            return path if node.id == "__file__" else (
+                evaluate(consts[node.id], path, consts) if node.id in consts else None)
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Name) and func.id == "Path" and node.args:
+                return evaluate(node.args[0], path, consts)
+            if isinstance(func, ast.Attribute) and func.attr in ("resolve", "absolute"):
+                return evaluate(func.value, path, consts)
+        if isinstance(node, ast.Attribute) and node.attr == "parent":
+            base = evaluate(node.value, path, consts)
+            return base.parent if isinstance(base, Path) else None
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) \
+                and node.value.attr == "parents" and isinstance(node.slice, ast.Constant):
+            base = evaluate(node.value.value, path, consts)
+            return base.parents[node.slice.value] if isinstance(base, Path) else None
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+            left, right = evaluate(node.left, path, consts), evaluate(node.right, path, consts)
+            return left / right if isinstance(left, Path) and isinstance(right, str) else None
+        return None
+
+    holders: dict[str, dict[str, Found]] = {}  # module → its texts names
+    for module, (path, tree) in trees.items():
+        consts = {t.id: n.value for n in tree.body if isinstance(n, ast.Assign)
+                  for t in n.targets if isinstance(t, ast.Name)}
+        for name, value in consts.items():
+            if isinstance(value, ast.Call) and ast.unparse(value.func) in (
+                    "Texts.load", "Texts", "texts.Texts.load") and value.args:
+                found = evaluate(value.args[0], path.resolve(), consts)
+                if isinstance(found, Path):
+                    holders.setdefault(module, {})[name] = (found, "")
+
+    def literal(node: ast.AST) -> str | None:
+        return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+            else None
+
+    problems: list[str] = []
+
+    def check_file(module: str, path: Path, tree: ast.Module) -> None:
+        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+        names = dict(holders.get(module, {}))  # local name → texts
+        modules: dict[str, str] = {}  # local name → a module holding texts
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    up = package.split(".")[:len(package.split(".")) - node.level + 1]
+                    base = ".".join([*up, base] if base else up)
+                for a in node.names:
+                    if a.name in holders.get(base, {}):
+                        names[a.asname or a.name] = holders[base][a.name]
+                    elif f"{base}.{a.name}" in holders:
+                        modules[a.asname or a.name] = f"{base}.{a.name}"
+            elif isinstance(node, ast.Import):
+                modules.update({a.asname or a.name: a.name for a in node.names if a.name in holders})
+
+        def texts_of(node: ast.AST, scope: dict[str, Found]) -> Found | None:
+            """The texts an expression stands for (a name, module.name or a section)."""
+            if isinstance(node, ast.Name):
+                return scope.get(node.id)
+            if isinstance(node, ast.Attribute):
+                owner = ast.unparse(node.value)
+                return holders.get(modules.get(owner, owner), {}).get(node.attr)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                    and node.func.attr == "section" and node.args and literal(node.args[0]):
+                found = texts_of(node.func.value, scope)
+                return (found[0], f"{found[1]}{literal(node.args[0])}.") if found else None
+            return None
+
+        def use(node: ast.AST, scope: dict[str, Found]) -> tuple[Found, ast.AST] | None:
+            """``(texts, key expression)`` when ``node`` looks a key up in texts."""
+            if isinstance(node, ast.Call) and node.args:
+                found = texts_of(node.func, scope)
+                if found is None and isinstance(node.func, ast.Attribute) \
+                        and node.func.attr in ("value", "section"):
+                    found = texts_of(node.func.value, scope)
+                return (found, node.args[0]) if found else None
+            if isinstance(node, ast.Subscript):
+                found = texts_of(node.value, scope)
+                return (found, node.slice) if found else None
+            return None
+
+        def visit(node: ast.AST, scope: dict[str, Found]) -> None:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                scope = dict(scope)
+                for n in ast.walk(node):  # sections kept in this function's local names
+                    if isinstance(n, ast.Assign) and len(n.targets) == 1 \
+                            and isinstance(n.targets[0], ast.Name):
+                        found = texts_of(n.value, scope)
+                        if found is not None:
+                            scope[n.targets[0].id] = found
+            used = use(node, scope)
+            if used is not None and literal(used[1]) is not None:
+                yml, key = used[0][0], used[0][1] + literal(used[1])
+                if not has_key(yml, key):
+                    shown = yml.relative_to(root) if yml.is_relative_to(root) else yml
+                    problems.append(f"{path.relative_to(root)}:{node.lineno}: text key "
+                                    f"{key!r} is not in {shown}")
+            for child in ast.iter_child_nodes(node):
+                visit(child, scope)
+
+        visit(tree, names)
+
+    for module, (path, tree) in trees.items():
+        check_file(module, path, tree)
+    return problems
+
+
+def skill_manifest_problems(root: Path = ROOT) -> list[str]:
+    """Each skill against its manifest (``bot.tools.skillcheck``; imported here, not at the
+    top, because it uses this module's helpers)."""
+    from bot.tools import skillcheck
+
+    return skillcheck.problems(root)
+
+
 def main() -> int:
     problems = (skill_import_problems() + layer_problems() + action_name_problems()
-                + response_problems())
+                + response_problems()
+                + text_key_problems() + skill_manifest_problems())
     for p in problems:
         print(p)
     print(f"{len(problems)} problem(s)")

@@ -59,6 +59,9 @@ class Stack:
     log_dir: Path | None = None
     endpoints: str = "endpoints.yml"
     env: dict[str, str] = field(default_factory=dict)
+    # The project the processes run from (its code, endpoints.yml, skills): another checkout,
+    # such as the scaffold test's temporary copy, runs with the same virtual environments.
+    root: Path = ROOT
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -92,7 +95,7 @@ class Stack:
             out = os.fdopen(os.open(self.log_dir / f"{name}.log",
                                     os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
         self.procs[name] = subprocess.Popen(
-            cmd, cwd=ROOT, env={**self.env, **(extra_env or {})}, stdout=out,
+            cmd, cwd=self.root, env={**self.env, **(extra_env or {})}, stdout=out,
             stderr=subprocess.STDOUT if out else None, start_new_session=True, umask=UMASK)
         if out is not None:
             out.close()  # the child has its own copy
@@ -139,7 +142,7 @@ class Stack:
     starters = {"actions": "start_actions", "engine": "start_engine", "web": "start_web"}
 
     def start(self, web: bool = True) -> None:
-        subprocess.run([str(APP_PYTHON), "-m", "bot.kernel.db", "upgrade"], cwd=ROOT, env=self.env,
+        subprocess.run([str(APP_PYTHON), "-m", "bot.kernel.db", "upgrade"], cwd=self.root, env=self.env,
                        check=True, stdout=subprocess.DEVNULL, umask=UMASK)
         self.start_actions()
         self.start_engine()

@@ -42,6 +42,24 @@ def test_hotline_descriptions_come_from_data():
         hotlines.name("9999")
 
 
+def test_emergency_numbers_need_no_skill_manifest(monkeypatch):
+    """Danger-now answers name the kernel's numbers even if the skills cannot be read."""
+    from bot.kernel import registry
+    from bot.kernel.emergency import call_text, call_text_en
+
+    def broken(*_args):
+        raise registry.ManifestError("skills/demo/manifest.json: cannot read manifest")
+
+    monkeypatch.setattr(registry, "skill_hotlines", broken)
+    hotlines.hotlines.cache_clear()
+    try:
+        assert call_text("1669").startswith("โทร 1669 ทันที: เจ็บป่วยฉุกเฉิน")
+        assert call_text_en("191") == "Call 191 now: police emergency"
+        assert hotlines.describe(["1300"]).startswith("1300 (ศูนย์ช่วยเหลือสังคม")
+    finally:
+        hotlines.hotlines.cache_clear()
+
+
 def test_personal_data_is_masked_in_logs(caplog):
     logger = logging.getLogger("test.privacy")
     logger.addFilter(privacy.MaskingFilter())

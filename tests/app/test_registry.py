@@ -7,15 +7,20 @@ import shutil
 import textwrap
 
 import pytest
+import yaml
 
 from bot.kernel import registry
 from bot.tools import checks
 
-SKILL_IDS = ["police", "access", "motortaxi", "forest", "signtax", "disaster"]
+# The installed skills: every folder under skills/ with a manifest (a new skill needs no edit here).
+SKILL_IDS = sorted(p.parent.name for p in registry.SKILLS_DIR.glob("*/manifest.json"))
 
 
-def test_all_six_skills_are_discovered_in_menu_order():
-    assert [m.id for m in registry.discover()] == SKILL_IDS
+def test_every_installed_skill_is_discovered_in_menu_order():
+    skills = registry.discover()
+    assert sorted(m.id for m in skills) == SKILL_IDS
+    assert [m.menu_order for m in skills] == sorted({m.menu_order for m in skills})
+    assert skills[0].id == "police"  # "which station covers me?" is the first service
 
 
 def test_every_skill_has_thai_title_and_a_known_hotline():
@@ -23,7 +28,50 @@ def test_every_skill_has_thai_title_and_a_known_hotline():
 
     for m in registry.discover():
         assert m.name_th and m.menu_th
-        assert m.hotlines and all(n in hotlines.hotlines() for n in m.hotlines)
+        assert m.hotlines and all(hotlines.name(n) for n in m.hotlines)
+
+
+def test_a_skills_own_hotline_is_described_in_its_manifest_not_the_kernel():
+    from bot.kernel import hotlines
+
+    motortaxi = registry.get("motortaxi")
+    assert dict(motortaxi.own_hotlines)["1584"]["source"].startswith("https://")
+    assert "1584" not in hotlines.shared()
+    assert hotlines.describe(["1584"]).startswith("1584 (กรมการขนส่งทางบก")
+
+
+def test_a_hotline_record_without_its_source_is_refused(tmp_path):
+    skills = _skill(tmp_path, "demo", hotlines=[{"number": "1234", "name_th": "ทดสอบ",
+                                                 "spoken": "หนึ่ง สอง สาม สี่"}])
+    with pytest.raises(registry.ManifestError, match="hotline '1234' needs source, checked"):
+        registry.discover(skills)
+
+
+def test_two_skills_cannot_describe_the_same_number(tmp_path):
+    record = {"number": "1234", "name_th": "ทดสอบ", "spoken": "หนึ่ง สอง สาม สี่",
+              "source": "https://example.go.th", "checked": "2026-12-01"}
+    skills = _skill(tmp_path, "demo", hotlines=[record])
+    _skill(tmp_path, "other", menu_order=2, hotlines=[record])
+    with pytest.raises(registry.ManifestError, match="already described by skill 'demo'"):
+        registry.discover(skills)
+
+
+def test_form_actions_belong_to_the_skills_forms_and_slots(tmp_path):
+    skills = _skill(tmp_path, "demo", forms=["demo_form"], slots=["demo_done"],
+                    actions=["validate_demo_form", "action_ask_demo_done", "validate_x_form"])
+    with pytest.raises(registry.ManifestError) as caught:
+        registry.discover(skills)
+    assert "'validate_x_form' must start with 'action_demo_'" in str(caught.value)
+    assert "validate_demo_form'" not in str(caught.value)
+
+
+def test_the_help_text_counts_the_installed_services():
+    from bot.tools.build import fill_build_values
+
+    help_text = yaml.safe_load((checks.ROOT / "domain.yml").read_text(encoding="utf-8"))[
+        "responses"]["utter_help"]
+    filled = fill_build_values({"utter_help": help_text})["utter_help"][0]["text"]
+    assert f"{len(SKILL_IDS)} บริการ" in filled and "{" not in filled
 
 
 def test_skills_list_command_prints_them(capsys):
@@ -100,8 +148,6 @@ def test_duplicate_action_names_are_caught(tmp_path):
 
 
 def test_domain_actions_are_all_implemented():
-    import yaml
-
     domain = yaml.safe_load((checks.ROOT / "domain.yml").read_text(encoding="utf-8"))
     defined = {name for name, _ in checks.defined_actions()}
     assert set(domain["actions"]) <= defined

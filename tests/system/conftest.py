@@ -186,18 +186,19 @@ def expect_log(_stack_logs_clean) -> LogExpectations:
 
 # --- starting stacks --------------------------------------------------------------------------
 
-def model_path() -> Path:
-    info = ROOT / "var" / "build" / "config.json"
+def model_path(root: Path = ROOT) -> Path:
+    info = root / "var" / "build" / "config.json"
     if not info.exists():
         pytest.fail("no model build found: run `make train` first")
     return Path(json.loads(info.read_text())["model"])
 
 
 @contextlib.contextmanager
-def running_stack(tmp_path_factory, name: str = "var",
-                  env: dict[str, str] | None = None) -> Iterator[Stack]:
+def running_stack(tmp_path_factory, name: str = "var", env: dict[str, str] | None = None,
+                  root: Path = ROOT) -> Iterator[Stack]:
     """A started stack with its own state and tokens; stopped afterwards. Its logs are
-    watched: errors fail the test that was running (or the start, or the stop)."""
+    watched: errors fail the test that was running (or the start, or the stop). ``root``: the
+    checkout it runs (its code and its trained model), this one unless a test made another."""
     var = tmp_path_factory.mktemp(name)
     own = {
         **{key: "" for key in NOT_INHERITED},
@@ -211,9 +212,9 @@ def running_stack(tmp_path_factory, name: str = "var",
         "CHAT_RATE_PER_MINUTE": "100000",
         **(env or {}),
     }
-    stack = Stack(model=model_path(), var_dir=var, app_port=free_port(),
+    stack = Stack(model=model_path(root), var_dir=var, app_port=free_port(),
                   engine_port=free_port(), action_port=free_port(), log_dir=var / "logs",
-                  env=own)
+                  env=own, root=root)
     logs = StackLogs(var / "logs")
     try:
         stack.start()

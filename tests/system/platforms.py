@@ -22,7 +22,7 @@ from bot.app.channels.testing import (
     line_text_event,
     messenger_signature,
 )
-from bot.kernel import notify
+from bot.kernel import notify, registry
 from bot.kernel.db import session_factory
 from tests.system.conftest import assert_no_apology
 
@@ -31,8 +31,8 @@ FB_SECRET, FB_TOKEN, FB_VERIFY = "fb-test-secret", "fb-test-page-token", "fb-ver
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00"
        b"\x00\x90wS\xde\x00\x00\x00\x0cIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x9a\xa0"
        b"\xa4\x00\x00\x00\x00IEND\xaeB`\x82")
-MENU_TITLES = ["ตำรวจ", "บริการสำหรับคนตาบอดและสายตาเลือนราง", "วินมอเตอร์ไซค์รับจ้าง",
-               "ไฟป่าและสภาพป่า", "ภาษีป้าย กรุงเทพมหานคร", "ทรัพยากรช่วยภัยพิบัติ"]
+# Every installed service, in menu order, as its manifest names it (a new skill adds itself).
+MENU_TITLES = [m.name_th for m in registry.discover()]
 
 
 def now_ms() -> int:
@@ -44,7 +44,7 @@ def joined(messages: list[dict]) -> str:
 
 
 def assert_menu(reply: str) -> None:
-    """The complete numbered menu of the six services is in ``reply``, in order."""
+    """The complete numbered menu of every service is in ``reply``, in order."""
     positions = [reply.find(f"\n{n}. {title}") for n, title in enumerate(MENU_TITLES, 1)]
     assert -1 not in positions and positions == sorted(positions), reply
 
