@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, Index, Integer, String, Text, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from bot.kernel.answer import KEY, Answer, AnswerError, numbered_text
+from bot.kernel.answer import Answer, AnswerError, numbered_text
 from bot.kernel.db import Base, utcnow
 
 PENDING, DELIVERED = "pending", "delivered"
@@ -64,10 +64,6 @@ class Notification(Base):
             except AnswerError:
                 pass  # unreadable: its complete text still says everything
         return Answer(self.text)
-
-    def as_message(self) -> dict[str, Any]:
-        """The notification in the shape of an engine reply: ``{"custom": {"answer": ...}}``."""
-        return {"custom": {KEY: self.as_answer().to_dict()}}
 
 
 def enqueue(session: Session, sender_id: str, text: str | Answer, *, kind: str,

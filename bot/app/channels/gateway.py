@@ -172,7 +172,7 @@ class Gateway(abc.ABC):
         """``replies`` (engine format) after the pending notifications, as typed answers; the
         choices they offer are remembered for a later number or button."""
         notes = await self.parts.outbox.claim_for(sender)
-        answers = render.normalize([n.as_message() for n in notes] + replies)
+        answers = [render.complete(n.as_answer()) for n in notes] + render.normalize(replies)
         choices = render.offered_choices(answers)
         if choices:
             await self.parts.contacts.offer(sender, choices)

@@ -258,7 +258,7 @@ class LineChannel(Gateway):
 
     async def push_notification(self, sender: Sender, note: notify.Notification) -> None:
         """Push one outbox notification (the notifier's call); ``PushFailed`` when refused."""
-        groups = render.batches(render.line_messages(render.normalize([note.as_message()])))
+        groups = render.batches(render.line_messages([render.complete(note.as_answer())]))
         for index, group in enumerate(groups):
             key = uuid.uuid5(PUSH_RETRY_NAMESPACE, f"{note.id}:{note.created_at}:{index}")
             await self.push(sender.user, group, str(key))

@@ -224,7 +224,7 @@ class MessengerChannel(Gateway):
 
     async def push_notification(self, sender: Sender, note: notify.Notification) -> None:
         """Send one outbox notification (the notifier's call); ``SendFailed`` when refused."""
-        for message in render.messenger_messages(render.normalize([note.as_message()])):
+        for message in render.messenger_messages([render.complete(note.as_answer())]):
             await self.send_message(sender.user, message, "UPDATE")
 
     def can_push(self, sender: Sender, contact: Any) -> bool:
