@@ -11,16 +11,12 @@ missing); otherwise the tests are skipped, saying why.
 from __future__ import annotations
 
 import asyncio
-import getpass
 import os
 import secrets
-import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, select, text, update
@@ -31,106 +27,28 @@ from bot.app.channels.web import WebChat
 from bot.kernel import db, notify
 from bot.kernel.sender import Sender
 from bot.kernel.settings import Settings
-from bot.tools.stack import free_port
+from tests import servers
 
 psycopg = pytest.importorskip("psycopg", reason="the psycopg driver is not installed")
 
 
-def _can_connect(conninfo: str) -> bool:
-    try:
-        with psycopg.connect(conninfo, connect_timeout=3) as conn:
-            conn.execute("SELECT 1")
-        return True
-    except psycopg.Error:
-        return False
-
-
-def _binaries() -> Path | None:
-    """The folder holding initdb and pg_ctl, if PostgreSQL's server programs are here."""
-    found = shutil.which("initdb")
-    if found and shutil.which("pg_ctl"):
-        return Path(found).resolve().parent
-    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), reverse=True)
-    return versions[0].parent if versions else None
-
-
-def _install_server() -> str | None:
-    """Install Debian's ``postgresql`` package; None when done, else why not."""
-    if not shutil.which("apt-get"):
-        return "no apt-get to install PostgreSQL with"
-    prefix: list[str] = []
-    if os.geteuid() != 0:
-        if not (shutil.which("sudo") and subprocess.run(
-                ["sudo", "-n", "true"], capture_output=True).returncode == 0):
-            return "PostgreSQL is not installed and installing it needs root"
-        prefix = ["sudo", "-n"]
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for cmd in (["apt-get", "update", "-qq"],
-                ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "postgresql"]):
-        if subprocess.run(prefix + ["env", f"DEBIAN_FRONTEND={env['DEBIAN_FRONTEND']}", *cmd],
-                          capture_output=True, stdin=subprocess.DEVNULL).returncode != 0:
-            return f"`{' '.join(cmd)}` failed"
-    return None
-
-
 @pytest.fixture(scope="session")
-def private_server() -> Iterator[str]:
-    """A PostgreSQL server of our own on a free loopback port; yields its admin conninfo."""
-    bindir = _binaries()
-    if bindir is None:
-        why = _install_server()
-        bindir = _binaries()
-        if bindir is None:
-            pytest.skip(f"no PostgreSQL server answers on 127.0.0.1:5432 and none can be "
-                        f"started here: {why or 'initdb not found after installing'}")
-    run_as: list[str] = []
-    owner = getpass.getuser()
-    if os.geteuid() == 0:  # PostgreSQL refuses to run as root: use the package's own user
-        if subprocess.run(["id", "postgres"], capture_output=True).returncode != 0:
-            pytest.skip("running as root and there is no `postgres` user to run a server as")
-        run_as, owner = ["runuser", "-u", "postgres", "--"], "postgres"
-    home = Path(tempfile.mkdtemp(prefix="pgtest-"))
-    data = home / "data"
-    if run_as:
-        shutil.chown(home, user="postgres")
-    port = free_port()
-    subprocess.run([*run_as, str(bindir / "initdb"), "-D", str(data), "-U", owner,
-                    "--auth=trust", "-E", "UTF8", "--no-locale"],
-                   check=True, capture_output=True)
-    subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-w", "-l",
-                    str(home / "server.log"), "-o",
-                    f"-p {port} -k {home} -c listen_addresses=127.0.0.1", "start"],
-                   check=True, capture_output=True)
-    try:
-        yield f"host=127.0.0.1 port={port} user={owner} dbname=postgres"
-    finally:
-        subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast",
-                        "stop"], capture_output=True)
-        shutil.rmtree(home, ignore_errors=True)
-
-
-@pytest.fixture(scope="session")
-def pg_url(request) -> Iterator[str]:
+def pg_url() -> Iterator[str]:
     """A new empty database, migrated with ``python -m bot.kernel.db upgrade``; dropped afterwards."""
-    admin = os.environ.get("TEST_POSTGRES_ADMIN_URL") or "host=127.0.0.1 port=5432 user=postgres"
-    if not _can_connect(admin):
-        admin = request.getfixturevalue("private_server")
-    info = psycopg.conninfo.conninfo_to_dict(admin)
-    name = "bot_test_" + secrets.token_hex(6)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' TEMPLATE template0')
-    auth = info.get("user", "postgres") + (f":{info['password']}" if info.get("password") else "")
-    url = (f"postgresql+psycopg://{auth}@{info.get('host', '127.0.0.1')}:"
-           f"{info.get('port', 5432)}/{name}")
     try:
-        # exactly what deployments run, in its own process
-        subprocess.run([sys.executable, "-m", "bot.kernel.db", "upgrade"], cwd=db.MIGRATIONS.parents[2], check=True,
-                       env={**os.environ, "DATABASE_URL": url}, capture_output=True)
-        yield url
-    finally:
-        db.engine_for(url).dispose()
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        with servers.postgres_admin() as admin, servers.postgres_database(admin) as database:
+            url = database["app"]
+            # exactly what deployments run, in its own process
+            subprocess.run([sys.executable, "-m", "bot.kernel.db", "upgrade"],
+                           cwd=db.MIGRATIONS.parents[2], check=True,
+                           env={**os.environ, "DATABASE_URL": url}, capture_output=True)
+            try:
+                yield url
+            finally:
+                db.engine_for(url).dispose()
+    except servers.Unavailable as why:
+        pytest.skip(f"no PostgreSQL server answers on 127.0.0.1:5432 and none can be "
+                    f"started here: {why}")
 
 
 def run(coro):
