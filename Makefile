@@ -17,11 +17,13 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
-# endpoints.yml reads ACTION_PORT, ACTION_TOKEN, TRACKER_DIALECT and TRACKER_DB: bot.tools.stack sets
-# them (a random token, the run's own tracker) for every process it starts. Rasa commands that
-# only read endpoints.yml without calling actions get placeholders and a throwaway tracker.
-RASA_OFFLINE_ENV := ACTION_PORT=1 ACTION_TOKEN=no-actions-called TRACKER_DIALECT=sqlite \
-	TRACKER_DB=$$(mktemp -d)/tracker.db
+# endpoints.yml reads ACTION_PORT, ACTION_TOKEN, the tracker store's and the lock store's settings:
+# bot.tools.stack sets them (a random token, the run's own tracker) for every process it starts.
+# Rasa commands that only read endpoints.yml without calling actions get placeholders, a
+# throwaway tracker and the in-memory lock store.
+RASA_OFFLINE_ENV := ACTION_PORT=1 ACTION_TOKEN=no-actions-called TRACKER_URL= TRACKER_DIALECT=sqlite \
+	TRACKER_DB=$$(mktemp -d)/tracker.db LOCK_STORE=in_memory REDIS_HOST=127.0.0.1 REDIS_PORT=6379 \
+	REDIS_LOCK_DB=1 REDIS_PASSWORD= LOCK_KEY_PREFIX=govbot
 
 # $(call need_python,VERSION,PATH,RUNTIME): stop with a clear message if PATH is not that Python.
 define need_python

@@ -32,10 +32,16 @@ BUSY_TIMEOUT = 2.0  # seconds to wait for an SQLite lock before trying again lat
 def tracker_url(settings: Settings, endpoints: Path = ROOT / "endpoints.yml") -> str | sa.URL:
     """The SQLAlchemy URL of the tracker store the engine uses.
 
+    ``TRACKER_URL`` when set (the engine reads the same: ``url`` in ``endpoints.yml``).
     SQLite: the file named by ``TRACKER_DB`` (relative to the project, where the engine runs).
     Other dialects: host, port and credentials from ``tracker_store`` in ``endpoints.yml``
     with ``${VAR}`` taken from the environment, as Rasa reads them.
     """
+    if settings.tracker_url:
+        url = sa.make_url(settings.tracker_url)
+        if url.get_backend_name() == "postgresql":  # the engine's driver is psycopg2, ours 3
+            url = url.set(drivername="postgresql+psycopg")
+        return url
     if settings.tracker_dialect == "sqlite":
         path = Path(settings.tracker_db)
         return f"sqlite:///{path if path.is_absolute() else ROOT / path}"

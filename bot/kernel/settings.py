@@ -49,6 +49,7 @@ class Settings:
     trust_proxy: bool = False
     # Rasa's SQL tracker store (endpoints.yml): conversation events older than
     # tracker_retention_days are deleted by the web app's housekeeping (0: kept forever).
+    tracker_url: str = ""  # a whole SQLAlchemy URL of the tracker store; wins when set
     tracker_dialect: str = "sqlite"
     tracker_db: str = ""
     tracker_retention_days: int = 30
@@ -87,6 +88,7 @@ class Settings:
             graph_api_base=env.get("GRAPH_API_BASE",
                                    "https://graph.facebook.com/v21.0").rstrip("/"),
             trust_proxy=env.get("TRUST_PROXY", "0").strip().lower() in ("1", "true", "yes"),
+            tracker_url=env.get("TRACKER_URL", "").strip(),
             tracker_dialect=env.get("TRACKER_DIALECT") or "sqlite",
             tracker_db=env.get("TRACKER_DB") or str(var_dir / "tracker.db"),
             tracker_retention_days=int(env.get("TRACKER_RETENTION_DAYS") or "30"),

@@ -27,6 +27,12 @@ ENGINE_ENV = {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3",
               "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "PYTHONUNBUFFERED": "1"}
 
 
+# The values endpoints.yml reads besides the ports, tokens and the tracker's file: a whole
+# tracker URL (empty: the file), and the lock store (in memory: right for one engine only).
+ENDPOINT_DEFAULTS = {"TRACKER_URL": "", "LOCK_STORE": "in_memory", "REDIS_HOST": "127.0.0.1",
+                     "REDIS_PORT": "6379", "REDIS_LOCK_DB": "1", "REDIS_PASSWORD": "",
+                     "LOCK_KEY_PREFIX": "govbot"}
+
 UMASK = 0o077  # state files 0600, state directories 0700
 
 
@@ -76,6 +82,8 @@ class Stack:
             "TRACKER_DIALECT": os.environ.get("TRACKER_DIALECT", "sqlite"),
             # The run's own conversations, in its own var dir (TRACKER_DB overrides it).
             "TRACKER_DB": os.environ.get("TRACKER_DB") or str(self.var_dir / "tracker.db"),
+            # The rest of endpoints.yml: single-machine defaults (see there).
+            **{key: os.environ.get(key) or default for key, default in ENDPOINT_DEFAULTS.items()},
             # The run command is a demonstration unless told otherwise: skills may seed
             # labelled synthetic records into empty tables. Production sets DEMO_DATA=0.
             "DEMO_DATA": os.environ.get("DEMO_DATA", "1"),

@@ -20,6 +20,7 @@ import urllib.request
 from pathlib import Path
 
 from bot.kernel import privacy
+from bot.tools.stack import ENDPOINT_DEFAULTS
 
 ROOT = Path(__file__).resolve().parents[2]
 PHONE, CITIZEN_ID = "081-234-5678", "1101700203451"
@@ -82,6 +83,7 @@ def _request(url: str, body: dict | None = None) -> int:
 def _env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if k not in privacy.SECRET_VARIABLES and k not in ("LOG_LEVEL", "PYTHONWARNINGS")}
+    env.update(ENDPOINT_DEFAULTS)
     env.update(ENGINE_TOKEN=TOKEN, ACTION_TOKEN="action-token-Lm42pQ",
                ACTION_PORT=str(_free_port()), TRACKER_DIALECT="sqlite",
                TRACKER_DB=str(tmp_path / "tracker.db"), PYTHONUNBUFFERED="1",

@@ -81,7 +81,11 @@ def create_app(settings: Settings) -> web.Application:
     parts = Parts.over(settings.database_url)
 
     async def engine_client(app: web.Application):
-        async with aiohttp.ClientSession() as session:
+        # A new connection per message (loopback: a fraction of a millisecond): an engine
+        # that died then refuses the connection, so the message safely goes to the next
+        # engine, instead of failing on a kept-alive connection it may or may not have read.
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) \
+                as session:
             parts.engine.client = EngineClient(session, settings.engine_url,
                                                settings.engine_token, settings.engine_timeout)
             yield

@@ -1,0 +1,119 @@
+"""Two of each process, as if on two hosts: the design needs nothing machine-local.
+
+Host A and host B each run an action server, an engine and a web app with their own ports,
+var dirs and logs; they share only what a multi-machine deployment shares: the app database
+and Rasa's tracker store on PostgreSQL, Rasa's lock store on Redis (``LOCK_STORE=redis``),
+the ``SECRET_KEY`` and the engine and action tokens. A citizen's messages alternate between the two web apps (as a load
+balancer without sticky sessions would send them), so every second message is worked on by
+the other engine and the other action server: the conversation keeps its state (a form half
+filled on one host is finished on the other; a numbered choice offered by one is picked on
+the other) and its order (the shared tracker holds the messages as they were sent).
+
+PostgreSQL and Redis: the machine's own when they answer, else servers of our own
+(``tests/servers.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+
+import pytest
+import sqlalchemy as sa
+
+from tests import servers
+from tests.system.conftest import Chat, running_stack, texts
+
+
+@pytest.fixture(scope="module")
+def shared():
+    """What two hosts share: app database, tracker database, Redis, the secret key."""
+    try:
+        with servers.postgres_admin() as admin, \
+                servers.postgres_database(admin, "bot_app_") as app_db, \
+                servers.postgres_database(admin, "bot_tracker_") as tracker_db, \
+                servers.redis_server() as (redis_host, redis_port):
+            yield {"app_db": app_db, "tracker_db": tracker_db, "env": {
+                "DATABASE_URL": app_db["app"], "TRACKER_URL": tracker_db["engine"],
+                "LOCK_STORE": "redis", "REDIS_HOST": redis_host,
+                "REDIS_PORT": str(redis_port),
+                # the lock keys of this run only (alphanumeric, as Rasa requires)
+                "LOCK_KEY_PREFIX": "twohosts" + secrets.token_hex(4),
+                # one deployment: one secret key, one engine token, one action token
+                "SECRET_KEY": secrets.token_urlsafe(32),
+                "ENGINE_TOKEN": secrets.token_urlsafe(24),
+                "ACTION_TOKEN": secrets.token_urlsafe(24)}}
+    except servers.Unavailable as why:
+        pytest.skip(f"PostgreSQL and Redis are needed: {why}")
+
+
+@pytest.fixture(scope="module")
+def hosts(shared, tmp_path_factory):
+    with running_stack(tmp_path_factory, "host-a", env=shared["env"]) as a, \
+            running_stack(tmp_path_factory, "host-b", env=shared["env"]) as b:
+        assert {a.app_port, a.engine_port, a.action_port}.isdisjoint(
+            {b.app_port, b.engine_port, b.action_port})
+        assert a.var_dir != b.var_dir
+        yield a, b
+
+
+def test_a_conversation_alternating_between_two_hosts_keeps_its_state_and_order(hosts, shared):
+    a, b = hosts
+    on_a = Chat(a)
+    on_b = Chat(b)
+    on_b.sender = on_a.sender  # one citizen; the "load balancer" alternates
+    said = []
+
+    def say(chat: Chat, text: str) -> str:
+        said.append(text)
+        return texts(chat.say(text))
+
+    first = say(on_a, "ภาษีป้าย ป้ายไทยปนอังกฤษ กว้าง 1.5 เมตร ยาว 3 เมตร")
+    assert "1. ติดอยู่กับที่" in first  # host A offers numbered choices
+    result = say(on_b, "1")  # host B picks from what host A offered
+    assert "90 × 26 = 2,340 บาท" in result
+    assert "เขตไหน" in say(on_a, "1")  # the form filled on B goes on on A
+    assert "ชื่อร้าน" in say(on_b, "เขตจตุจักร")
+    bill = say(on_a, "ร้านทดสอบสองเครื่อง")
+    number = re.search(r"เลขที่ (ST\d+)", bill).group(1)
+    history = say(on_b, "ขอดูประวัติการยื่นภาษีป้าย")  # the bill A wrote, read on B
+    assert number in history and "ร้านทดสอบสองเครื่อง" in history
+
+    tracker = sa.create_engine(shared["tracker_db"]["app"])
+    try:
+        with tracker.connect() as conn:
+            # this run's own tracker database: one citizen, one conversation (the web
+            # chat's sender id, as the engine knows it)
+            rows = conn.execute(sa.text(
+                "SELECT sender_id, data FROM events WHERE type_name = 'user' ORDER BY id")).all()
+    finally:
+        tracker.dispose()
+    # every message once, in the order sent; a picked number reaches the engine as the
+    # choice it stood for (a typed payload), the rest as typed
+    assert len({sender for sender, _ in rows}) == 1
+    received = [json.loads(data)["text"] for _, data in rows]
+    assert len(received) == len(said)
+    for sent, got in zip(said, received, strict=True):
+        assert got == sent or (sent.isdigit() and got.startswith("/")), (sent, got)
+
+
+def test_with_one_engine_stopped_the_other_answers_every_message(hosts):
+    """Host A's web app knows both engines (``ENGINE_URL`` lists them); with its own engine
+    stopped, every message is still answered, once, by host B's engine."""
+    a, b = hosts
+    a.env["ENGINE_URL"] = f"http://127.0.0.1:{a.engine_port},http://127.0.0.1:{b.engine_port}"
+    a.restart("web")
+    a.wait_ready()
+    chat = Chat(a)
+    assert "ติดอยู่กับที่" in texts(chat.say("ภาษีป้าย ป้ายไทยล้วน กว้าง 1 เมตร ยาว 2 เมตร"))
+    a.stop_one("engine")
+    try:
+        # the engines take messages in turn: these four meet the stopped one at least twice
+        assert "รวมภาษีป้ายทั้งหมด 200 บาท" in texts(chat.say("1"))  # the minimum per sign
+        for _ in range(3):
+            menu = chat.say("สวัสดีครับ")
+            assert len(menu) >= 1 and "1. ตำรวจ" in texts(menu)
+    finally:
+        a.start_engine()
+        a.wait_ready()
