@@ -118,6 +118,7 @@ bench: setup train ## Benchmarks (figures printed; see bench/README.md)
 	@$(APP_PY) bench/police_lookup.py
 	@$(APP_PY) bench/motortaxi_verify.py
 	@$(APP_PY) bench/signtax_flow.py
+	@$(APP_PY) bench/disaster_search.py
 	@$(APP_PY) bench/chat_roundtrip.py
 
 clean: ## Remove build output and local state (models, var/, venvs)

@@ -1,5 +1,6 @@
-"""Disaster resources skill: find and request the nearest disaster resources and experts.
+"""Disaster skill: one registry of disaster resources and expertise from many agencies.
 
-Status: being prepared. The assistant answers its intents honestly with the relevant
-hotline until the service is built.
+Citizens find open shelters with space, what to do now, ask for help (a case with a number)
+and register as volunteers; agencies' staff search, request, pledge and dispatch through
+per-agency API keys. See ``README.md``.
 """

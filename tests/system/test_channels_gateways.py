@@ -32,7 +32,8 @@ from tests.system.platforms import (
 )
 
 IMAGE_RECEIVED = "ได้รับรูปแล้วค่ะ จะใช้รูปนี้กับบริการไหน"  # utter_image_received
-DISASTER = "บริการทรัพยากรช่วยภัยพิบัติกำลังเตรียมเปิดในผู้ช่วยนี้"
+# the disaster service's entry answer: the emergency numbers come first (skills/disaster)
+DISASTER = "ถ้าอันตรายตอนนี้ โทรก่อนเลย: ภัยพิบัติ สายด่วน ปภ. 1784"
 
 
 def test_line_text_is_answered_through_the_engine_with_numbered_quick_replies(platforms):

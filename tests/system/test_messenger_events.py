@@ -47,7 +47,7 @@ def test_messenger_postback_of_an_offered_button_picks_that_service(platforms):
     payload = menu[-1]["quick_replies"][5]["payload"]  # 6. ทรัพยากรช่วยภัยพิบัติ
     answer = joined(user.send({"postback": {"mid": mid(), "title": "ทรัพยากรช่วยภัยพิบัติ",
                                             "payload": payload}}))
-    assert answer.startswith("บริการทรัพยากรช่วยภัยพิบัติกำลังเตรียมเปิดในผู้ช่วยนี้"), answer
+    assert answer.startswith("ถ้าอันตรายตอนนี้ โทรก่อนเลย: ภัยพิบัติ สายด่วน ปภ. 1784"), answer
     assert "1784" in answer
 
 
