@@ -16,7 +16,6 @@ from skills.disaster import demo, lifecycle, search
 from skills.disaster.lifecycle import Line, RequestError
 from skills.disaster.models import AuditEntry, Item, Organisation, Site, Stock
 from tests.app.disaster_helpers import database
-from tests.app.test_postgres import pg_url, private_server  # noqa: F401  (fixtures)
 
 SENDER = "web:disaster-requester"
 
@@ -161,7 +160,7 @@ def test_simultaneous_pledges_never_exceed_the_stock_on_sqlite(factory):
     assert accepted == 10 and reserved == 3000 and refused == 2
 
 
-def test_simultaneous_pledges_never_exceed_the_stock_on_postgresql(pg_url):  # noqa: F811
+def test_simultaneous_pledges_never_exceed_the_stock_on_postgresql(pg_url):
     factory = session_factory(pg_url)
     with factory.begin() as session:
         demo.seed_demo(session)

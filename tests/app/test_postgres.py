@@ -11,11 +11,7 @@ missing); otherwise the tests are skipped, saying why.
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
-import subprocess
-import sys
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -27,28 +23,8 @@ from bot.app.channels.web import WebChat
 from bot.kernel import db, notify
 from bot.kernel.sender import Sender
 from bot.kernel.settings import Settings
-from tests import servers
 
 psycopg = pytest.importorskip("psycopg", reason="the psycopg driver is not installed")
-
-
-@pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
-    """A new empty database, migrated with ``python -m bot.kernel.db upgrade``; dropped afterwards."""
-    try:
-        with servers.postgres_admin() as admin, servers.postgres_database(admin) as database:
-            url = database["app"]
-            # exactly what deployments run, in its own process
-            subprocess.run([sys.executable, "-m", "bot.kernel.db", "upgrade"],
-                           cwd=db.MIGRATIONS.parents[2], check=True,
-                           env={**os.environ, "DATABASE_URL": url}, capture_output=True)
-            try:
-                yield url
-            finally:
-                db.engine_for(url).dispose()
-    except servers.Unavailable as why:
-        pytest.skip(f"no PostgreSQL server answers on 127.0.0.1:5432 and none can be "
-                    f"started here: {why}")
 
 
 def run(coro):
