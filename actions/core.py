@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from actions.base import SafeAction, message_channel, message_point, response_text, send, settings
 from bot.app.models import HandoffRequest
-from bot.kernel import hotlines, registry
+from bot.kernel import hotlines, registry, short
 from bot.kernel.answer import Answer, Target, ask, numbered, numbered_text
 from bot.kernel.db import session_factory
 from bot.kernel.emergency import Triage, call_text_en, is_english, plea, triage
@@ -87,8 +87,20 @@ PLAIN_MODE_WORDS = ("ปิด", "เลิก", "ยกเลิก", "ไม�
                     "หยุด", "stop", "off", "normal")
 
 
+# Words that ask for short replies, one idea per message (bot.kernel.short).
+SHORT_MODE_WORDS = ("สั้น", "ทีละข้อ", "ทีละเรื่อง", "short")
+
+
+def _set_short(sender: str, on: bool) -> None:
+    """The short-replies choice in the app database, where the channels read it."""
+    with session_factory(settings().database_url).begin() as session:
+        short.set_short(session, sender, on)
+
+
 class ActionSetReplyMode(SafeAction):
-    """Remember how this user wants answers: ``voice`` (numbers also as words) or plain."""
+    """Remember how this user wants answers: ``voice`` (numbers also as words), short
+    (one idea per message, kept in the app database where the channels read it:
+    ``bot.kernel.short``), or plain (both off)."""
 
     def name(self) -> str:
         return "action_set_reply_mode"
@@ -97,8 +109,13 @@ class ActionSetReplyMode(SafeAction):
         # "เปิด" (turn on) contains "ปิด" (turn off): take it out before looking
         said = (tracker.latest_message.get("text") or "").lower().replace("เปิด", " ")
         if any(w in said for w in PLAIN_MODE_WORDS):
+            await asyncio.to_thread(_set_short, tracker.sender_id, False)
             dispatcher.utter_message(response="utter_reply_mode_plain")
             return [SlotSet("reply_mode", None)]
+        if any(w in said for w in SHORT_MODE_WORDS):
+            await asyncio.to_thread(_set_short, tracker.sender_id, True)
+            dispatcher.utter_message(response="utter_reply_mode_short")
+            return []
         dispatcher.utter_message(response="utter_reply_mode_voice")
         return [SlotSet("reply_mode", "voice")]
 

@@ -1,5 +1,2 @@
-"""Services for blind and low-vision people skill: education, employment and welfare services for blind and low-vision people.
-
-Status: being prepared. The assistant answers its intents honestly with the relevant
-hotline until the service is built.
-"""
+"""Services for blind and low-vision people: education, employment and welfare, a guided
+"what can I get?" list, every figure sourced and dated in ``data/`` (see README.md)."""

@@ -41,11 +41,13 @@ _BKK = timezone(timedelta(hours=7))  # times on pages are Thai local time
 CSS = """
 :root{color-scheme:light}
 body{font-family:system-ui,"Noto Sans Thai","Leelawadee UI",sans-serif;margin:0;
-background:#fff;color:#1a1a1a;font-size:1.125rem;line-height:1.6}
+background:#fff;color:#1a1a1a;font-size:1.125rem;line-height:1.6;overflow-wrap:anywhere}
 main{max-width:36rem;margin:0 auto;padding:1rem}
 h1{font-size:1.5rem;margin:.5rem 0 1rem}
 h2{font-size:1.25rem;margin:1.5rem 0 .5rem}
-dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0}
+dl{display:grid;grid-template-columns:fit-content(40%) minmax(0,1fr);gap:.25rem 1rem;margin:0}
+dt,dd{min-width:0}
+@media (max-width:30rem){dl{grid-template-columns:minmax(0,1fr)}dd{margin-bottom:.5rem}}
 dt{font-weight:700}dd{margin:0}
 .status{border:3px solid;border-radius:.5rem;padding:.75rem 1rem;margin:1rem 0;font-weight:700}
 .ok{color:#0b5d1e;background:#e6f4ea;border-color:#0b5d1e}
@@ -54,8 +56,11 @@ dt{font-weight:700}dd{margin:0}
 .button{display:inline-block;background:#0b3d91;color:#fff;padding:.75rem 1.25rem;
 border-radius:.5rem;text-decoration:none;font-weight:700;margin:.5rem 0}
 .button:focus,a:focus{outline:3px solid #f9a825;outline-offset:2px}
+:focus-visible{outline:3px solid #a04e00;outline-offset:2px}
 img{max-width:8rem;height:auto}
-@media (forced-colors:active){.status{border-style:double}}
+@media (forced-colors:active){body,.ok,.bad,.note{background:Canvas;color:CanvasText;
+border-color:CanvasText}.button{background:ButtonFace;color:ButtonText;border:2px solid ButtonText}
+.status{border-style:double}:focus-visible,.button:focus,a:focus{outline-color:Highlight}}
 """
 PLACEHOLDER_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 150" width="120" '
                    'height="150"><rect width="120" height="150" fill="#e0e0e0"/>'

@@ -39,11 +39,14 @@ from .texts import text
 
 MAX_CALLBACK_BYTES = 16 * 1024
 NO_STORE = {"Cache-Control": "no-store"}  # bills and receipts carry names and amounts
-CSS = """body{font-family:sans-serif;max-width:40rem;margin:1rem auto;padding:0 1rem;color:#111}
+CSS = """body{font-family:sans-serif;max-width:40rem;margin:1rem auto;padding:0 1rem;color:#111;
+overflow-wrap:anywhere}
+:focus-visible{outline:3px solid #a04e00;outline-offset:2px}
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #999;padding:.4rem;text-align:left}
 .amount{text-align:right}img{width:16rem;height:16rem}.lines{white-space:pre-line}
 button{font:inherit;padding:.5rem 1rem}
 @media print{.noprint{display:none}}
+@media (forced-colors:active){:focus-visible{outline-color:Highlight}}
 """
 # The print button starts hidden and is shown only where this script runs; without it the
 # page still says how to print from the browser.
@@ -66,10 +69,10 @@ def _page(title: str, body: str, status: int = 200) -> web.Response:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex"><title>{html.escape(title)}</title>
 <link rel="stylesheet" href="/signtax/page.css"><script src="/signtax/page.js" defer></script>
-</head><body>{body}
+</head><body><main>{body}
 <p class="noprint"><button type="button" id="print" hidden>{html.escape(text("page_print"))}</button>
 {html.escape(text("page_print_hint"))}</p>
-</body></html>"""
+</main></body></html>"""
     return web.Response(text=doc, content_type="text/html", status=status, headers=NO_STORE)
 
 

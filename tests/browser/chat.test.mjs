@@ -235,3 +235,210 @@ test("an answer with an image, named links and choices is shown whole and passes
   assert.deepEqual(await axeViolations(page), []);
   await page.context().close();
 });
+
+// --- access (issue 13): short replies, announcements, the guided flow, the service pages -----
+
+const SHORT_BUBBLE = 200; // bot/kernel/short.py BUBBLE
+
+async function lastBotItemHasButtons(page) {
+  return page.$$eval("#messages > .msg.bot:last-child .choices button", (b) => b.length > 0);
+}
+
+// Turns short replies on with the keyboard: Tab to the toggle, Space presses it.
+async function shortModeOn(page) {
+  await tabTo(page, "#short");
+  const count = (await botMessages(page)).length;
+  await page.keyboard.press("Space");
+  await page.waitForFunction((n) => document.querySelectorAll("#log .msg.bot").length > n,
+    count, { timeout: REPLY_TIMEOUT });
+  await page.waitForFunction(() => document.getElementById("short").getAttribute("aria-pressed") === "true");
+  assert.equal(await focusedId(page), "short", "the toggle keeps focus, as a switch does");
+}
+
+test("the web chat has a skip link to the message box", async () => {
+  const page = await newPage();
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.className), "skip-link");
+  assert.ok(await page.evaluate(() => document.activeElement.getBoundingClientRect().top >= 0),
+    "the skip link is visible when it has focus");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => document.activeElement?.id === "message");
+  await page.context().close();
+});
+
+test("short mode from the web chat toggle: short messages, 0 axe violations", async () => {
+  const page = await newPage();
+  await shortModeOn(page);
+  await tabTo(page, "#message");
+  const reply = await say(page, "ทำบัตรคนพิการต้องใช้เอกสารอะไรบ้าง");
+  const bubbles = reply.split("\n");
+  for (const text of await page.$$eval("#log .msg.bot .text",
+    (nodes) => nodes.map((n) => n.textContent.replace(/^ผู้ช่วย: /, "")))) {
+    assert.ok(text.length <= SHORT_BUBBLE, `a short message of ${text.length}: ${text}`);
+  }
+  assert.match(reply, /พิมพ์ ต่อ/);
+  assert.ok(bubbles.length >= 1);
+  const more = await say(page, "ต่อ");
+  assert.ok(more.length > 0);
+  assert.deepEqual(await axeViolations(page), []);
+  // off again from the toggle; the server's word sets its state
+  await tabTo(page, "#short");
+  const count = (await botMessages(page)).length;
+  await page.keyboard.press("Enter");
+  await page.waitForFunction((n) => document.querySelectorAll("#log .msg.bot").length > n,
+    count, { timeout: REPLY_TIMEOUT });
+  await page.waitForFunction(() => document.getElementById("short").getAttribute("aria-pressed") === "false");
+  await page.context().close();
+});
+
+test("short mode in forced colours at 200% zoom passes axe-core", async () => {
+  const page = await newPage({ colorScheme: "dark", forcedColors: "active",
+    viewport: { width: 640, height: 480 }, deviceScaleFactor: 2 });
+  await page.evaluate(() => { document.documentElement.style.zoom = "2"; });
+  await shortModeOn(page);
+  await tabTo(page, "#message");
+  await say(page, "เบี้ยคนพิการได้เดือนละกี่บาท");
+  assert.deepEqual(await axeViolations(page), []);
+  assert.ok(await page.evaluate(
+    () => document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1));
+  await page.context().close();
+});
+
+test("a new bot message is announced once: one polite log, added once, never re-read", async () => {
+  const page = await newPage();
+  const cdp = await page.context().newCDPSession(page);
+  await tabTo(page, "#message");
+  await say(page, "สวัสดีค่ะ");
+  // watch the log: what is added, removed or changed from now on
+  await page.evaluate(() => {
+    window.changes = { added: [], removed: 0, changed: 0 };
+    new MutationObserver((records) => {
+      for (const r of records) {
+        if (r.type === "childList" && r.target.id === "messages") {
+          r.addedNodes.forEach((n) => window.changes.added.push(n.className));
+          window.changes.removed += r.removedNodes.length;
+        } else if (r.type === "characterData") {
+          window.changes.changed += 1;
+        }
+      }
+    }).observe(document.getElementById("log"), { childList: true, subtree: true, characterData: true });
+  });
+  const reply = await say(page, "ทำบัตรคนพิการที่ไหน");
+  const changes = await page.evaluate(() => window.changes);
+  const bots = changes.added.filter((c) => c.includes("bot"));
+  assert.ok(bots.length >= 1, "the answer was added");
+  assert.equal(changes.removed, 0, "no message is taken out and put back (re-read)");
+  assert.equal(changes.changed, 0, "no message already shown is rewritten (re-read)");
+  // the accessibility tree: one live region (role log, polite) holds the new message, and no
+  // other live region around or inside it would read it a second time
+  const { nodes } = await cdp.send("Accessibility.getFullAXTree");
+  const live = nodes.filter((n) => (n.properties || []).some(
+    (p) => p.name === "live" && p.value.value !== "off") && !n.ignored);
+  const logs = live.filter((n) => n.role?.value === "log");
+  assert.equal(logs.length, 1, "one log");
+  assert.equal(logs[0].properties.find((p) => p.name === "live").value.value, "polite");
+  const nested = await page.evaluate(() => Array.from(document.querySelectorAll(
+    "#log [aria-live], #log [role=log], #log [role=status], #log [role=alert]")).length);
+  assert.equal(nested, 0, "no live region inside the log");
+  const first = reply.split("\n")[0].slice(0, 30);
+  const holding = await page.$$eval("#log .msg.bot .text",
+    (ns, t) => ns.filter((n) => n.textContent.includes(t)).length, first);
+  assert.equal(holding, 1, "the new message's text is in the log once");
+  assert.equal(await page.getAttribute("#log", "aria-relevant"), "additions");
+  await page.context().close();
+});
+
+test("the guided 'what can I get' flow with the keyboard alone", async () => {
+  const page = await newPage();
+  await tabTo(page, "#message");
+  const first = await say(page, "สิทธิ์อะไรที่ฉันได้บ้าง");
+  assert.match(first, /บัตรประจำตัวคนพิการ/);
+  assert.ok(await lastBotItemHasButtons(page));
+  // Shift+Tab from the message box reaches the last choice ("2. ยังไม่มีบัตร"); Enter picks it
+  await tabTo(page, "#messages > .msg.bot:last-child .choices li:last-child button", "Shift+Tab", 4);
+  assert.match(await page.evaluate(() => document.activeElement.textContent), /^2\. ยังไม่มีบัตร/);
+  let count = (await botMessages(page)).length;
+  await page.keyboard.press("Enter");
+  await page.waitForFunction((n) => document.querySelectorAll("#log .msg.bot").length > n,
+    count, { timeout: REPLY_TIMEOUT });
+  await page.waitForFunction(() => document.activeElement?.id === "message");
+  assert.match((await botMessages(page)).slice(count).join("\n"), /อายุ/);
+  // a Thai digit picks a numbered choice too
+  const provinces = await say(page, "๑");
+  const number = provinces.match(/(\d+)\. ขอนแก่น/)[1];
+  const list = await say(page, number);
+  assert.match(list, /สิทธิที่เหมาะกับคุณ/);
+  assert.match(list, /โรงเรียนสอนคนตาบอดขอนแก่น/);
+  assert.match(await say(page, "2"), /ไม่ได้บันทึก/); // 2. do not keep the answers
+  assert.match(await say(page, "ลบข้อมูลของฉัน"), /ไม่มีคำตอบของคุณบันทึกไว้/);
+  count = (await botMessages(page)).length;
+  assert.equal(await focusedId(page), "message");
+  assert.deepEqual(await axeViolations(page), []);
+  await page.context().close();
+});
+
+// The verification (motortaxi), bill and receipt (signtax) pages, served with data in them by
+// tests/browser/pages_server.py (the real app over a temporary database).
+async function startPages() {
+  const server = spawn(PYTHON, [path.join(ROOT, "tests", "browser", "pages_server.py")],
+    { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  const urls = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`pages not ready:\n${output}`)), 60_000);
+    server.stdout.on("data", (chunk) => {
+      output += chunk;
+      const line = output.split("\n").find((l) => l.startsWith("{"));
+      if (line) {
+        clearTimeout(timer);
+        resolve(JSON.parse(line));
+      }
+    });
+    server.stderr.on("data", (chunk) => { output += chunk; });
+    server.on("exit", (code) => reject(new Error(`pages_server exited with ${code}:\n${output}`)));
+  });
+  server.removeAllListeners("exit");
+  // the first line comes before the server listens: wait until it answers
+  for (let i = 0; i < 100; i += 1) {
+    try {
+      if ((await fetch(urls.verify)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { server, urls };
+}
+
+test("the verification, bill and receipt pages pass axe-core, also in forced colours at 200%", async () => {
+  const { server, urls } = await startPages();
+  try {
+    for (const [name, url] of Object.entries(urls)) {
+      for (const options of [{}, { colorScheme: "dark", forcedColors: "active",
+        viewport: { width: 640, height: 480 }, deviceScaleFactor: 2 }]) {
+        const context = await browser.newContext({ locale: "th-TH", ...options });
+        const page = await context.newPage();
+        const resp = await page.goto(url);
+        assert.equal(resp.status(), 200, `${name}: ${url}`);
+        if (options.forcedColors) {
+          await page.evaluate(() => { document.documentElement.style.zoom = "2"; });
+          assert.ok(await page.evaluate(
+            () => document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1),
+          `${name} needs no sideways scrolling at 200%`);
+        }
+        assert.deepEqual(await axeViolations(page), [], `${name} ${JSON.stringify(options)}`);
+        // the keyboard reaches something, and what has focus shows it
+        await page.keyboard.press("Tab");
+        const outline = await page.evaluate(() => {
+          const el = document.activeElement;
+          if (!el || el === document.body) return "none-focusable";
+          const s = getComputedStyle(el);
+          return s.outlineStyle !== "none" && parseFloat(s.outlineWidth) >= 2 ? "visible" : `${el.tagName} ${s.outlineStyle} ${s.outlineWidth}`;
+        });
+        assert.ok(["visible", "none-focusable"].includes(outline), `${name}: focus ring ${outline}`);
+        await context.close();
+      }
+    }
+  } finally {
+    server.kill("SIGINT");
+  }
+});

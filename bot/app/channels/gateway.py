@@ -8,7 +8,9 @@ inbound → dedupe → resolve → ask → render → deliver:
 3. ``converse`` notes the contact and maps a typed number or a pressed button to the choice
    last offered (``Contacts``), asks the engine (``EngineCall``; the outage text when it
    cannot answer), puts the user's waiting notifications in front (``Outbox``), reads it all
-   as typed answers (``render.normalize``) and remembers the choices now offered;
+   as typed answers (``render.normalize``) and remembers the choices now offered; for a user
+   who asked for short replies, gives them one idea per message, a few at a time
+   (``prefs.ReplyPrefs``; "ต่อ", "อ่านอีกครั้ง", "ตอบสั้นๆ" and "ตอบปกติ" are answered here);
 4. ``deliver`` hands the answers to the adapter's ``send`` (the platform's own rendering and
    API); notifications it carried are then marked delivered, or kept with the answers the
    platform refused (``Undelivered``) for the user's next message.
@@ -33,7 +35,9 @@ from bot.app.channels.contacts import Contacts
 from bot.app.channels.dedupe import Dedupe
 from bot.app.channels.inbound import Inbound
 from bot.app.channels.outbox import Outbox
-from bot.kernel import notify
+from bot.app.channels.prefs import ReplyPrefs
+from bot.app.channels.texts import TEXTS
+from bot.kernel import notify, short
 from bot.kernel.answer import Answer
 from bot.kernel.db import session_factory
 from bot.kernel.sender import Sender
@@ -49,11 +53,13 @@ class Parts:
     contacts: Contacts
     engine: EngineCall
     outbox: Outbox
+    prefs: ReplyPrefs | None = None  # short replies; None: every user gets the usual form
 
     @classmethod
     def over(cls, database_url: str, engine: EngineCall | None = None) -> Parts:
         factory = session_factory(database_url)
-        return cls(Dedupe(factory), Contacts(factory), engine or EngineCall(), Outbox(factory))
+        return cls(Dedupe(factory), Contacts(factory), engine or EngineCall(), Outbox(factory),
+                   ReplyPrefs(factory))
 
 
 @dataclass
@@ -63,10 +69,13 @@ class Outgoing:
 
     answers: list[Answer]
     note_ids: list[int] = field(default_factory=list)
+    short: bool = False  # short replies: one idea per message, never joined
 
     def fit(self, room: int, limit: int) -> Outgoing:
         """The engine's answer in fewer, fuller messages (``render.fit``); each notification
-        stays a message of its own."""
+        stays a message of its own. Short replies stay as they are."""
+        if self.short:
+            return self
         notes = len(self.note_ids)
         return Outgoing(self.answers[:notes] + render.fit(self.answers[notes:], room, limit),
                         self.note_ids)
@@ -158,6 +167,11 @@ class Gateway(abc.ABC):
 
     async def converse(self, sender: Sender, inbound: Inbound) -> Outgoing:
         """Step 3: the answer to ``inbound``, with the waiting notifications in front."""
+        if inbound.text is not None and self.parts.prefs is not None:
+            said = short.command(inbound.text)
+            done = await self.reply_form(sender, said) if said else None
+            if done is not None:
+                return done
         if inbound.text is not None:
             message = await self.parts.contacts.resolve(sender, inbound.text)
         else:
@@ -168,15 +182,42 @@ class Gateway(abc.ABC):
         await self.thinking(sender)
         return await self.outgoing(sender, await self.parts.engine.ask(sender, message))
 
+    async def reply_form(self, sender: Sender, said: str) -> Outgoing | None:
+        """The gateway's own answer to "ตอบสั้นๆ", "ตอบปกติ", "ต่อ" or "อ่านอีกครั้ง";
+        ``None`` when the engine should have the words ("ต่อ" with nothing left to read in
+        the usual form)."""
+        prefs = self.parts.prefs
+        if prefs is None:
+            return None
+        if said in ("short", "normal"):
+            await self.parts.contacts.seen(sender)
+            await prefs.set_short(sender, said == "short")
+            key = "short_on" if said == "short" else "short_off"
+            return await self.outgoing(sender, [{"text": TEXTS[key]}])
+        if not await prefs.is_short(sender):
+            return None
+        await self.parts.contacts.seen(sender)
+        found = await (prefs.more(sender) if said == "more" else prefs.again(sender))
+        if found is None:
+            return Outgoing([Answer(TEXTS["short_nothing"])], short=True)
+        return Outgoing(found, short=True)
+
     async def outgoing(self, sender: Sender, replies: list[dict[str, Any]]) -> Outgoing:
         """``replies`` (engine format) after the pending notifications, as typed answers; the
-        choices they offer are remembered for a later number or button."""
+        choices they offer are remembered for a later number or button. For a user who
+        asked for short replies, the engine's answers come one idea per message, the first
+        few now and the rest on "ต่อ" (notifications stay whole)."""
         notes = await self.parts.outbox.claim_for(sender)
-        answers = [render.complete(n.as_answer()) for n in notes] + render.normalize(replies)
-        choices = render.offered_choices(answers)
+        noted = [render.complete(n.as_answer()) for n in notes]
+        answers = render.normalize(replies)
+        choices = render.offered_choices(noted + answers)
         if choices:
             await self.parts.contacts.offer(sender, choices)
-        return Outgoing(answers, [n.id for n in notes])
+        prefs = self.parts.prefs
+        if prefs is not None and await prefs.is_short(sender):
+            return Outgoing(noted + await prefs.shorten(sender, answers),
+                            [n.id for n in notes], short=True)
+        return Outgoing(noted + answers, [n.id for n in notes])
 
     async def deliver(self, sender: Sender, out: Outgoing, context: Any = None) -> bool:
         """Step 4: ``send`` it. True when all of it arrived; otherwise the notifications it

@@ -133,6 +133,7 @@ class Page:
     """Where ``send`` leaves the answer for the HTTP response."""
 
     messages: list[dict[str, Any]] = field(default_factory=list)
+    short: bool = False  # the user gets short replies (the page's toggle shows it)
 
 
 class WebChat(Gateway):
@@ -162,8 +163,9 @@ class WebChat(Gateway):
             return error(exc.status, exc.reason, exc.headers)
         page = Page()
         await self.handle(self.sender(session), inbound, page)
-        return reply({"messages": page.messages})
+        return reply({"messages": page.messages, "short": page.short})
 
     async def send(self, sender: Sender, out: Outgoing, context: Page) -> None:
         """The answer goes back in the HTTP response: nothing here can be refused."""
         context.messages = render.web_messages(out.answers)
+        context.short = out.short

@@ -9,6 +9,7 @@ from sqlalchemy import engine_from_config, pool
 import bot.app.channels.models  # noqa: F401
 import bot.app.models  # noqa: F401  (registers the core tables on Base.metadata)
 import bot.kernel.notify  # noqa: F401
+import bot.kernel.short  # noqa: F401  (reply_prefs)
 from bot.kernel.db import Base
 
 # Each skill's tables live in skills/<id>/models.py; import them so autogenerate sees them.

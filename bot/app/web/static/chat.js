@@ -2,10 +2,15 @@
 // Sends typed text, choice payloads and the browser's location to POST /api/chat and appends
 // each reply (its text, image, named links and numbered choice buttons) to a polite live region (role="log"), so screen readers announce it once; old
 // messages are never re-rendered. Server data is only inserted as text nodes, never as HTML.
+// The "ตอบสั้นๆ" toggle (aria-pressed) sends "ตอบสั้นๆ" or "ตอบปกติ" like any message; the
+// server remembers the choice per user and says in each answer whether it is on.
 "use strict";
 
 (() => {
   const STORAGE_KEY = "govbot.sender";
+  const SHORT_KEY = "govbot.short";
+  const SHORT_ON = "ตอบสั้นๆ";
+  const SHORT_OFF = "ตอบปกติ";
   const SENDER = /^[A-Za-z0-9_-]{8,64}$/; // what the server accepts as a sender id
   // Hotlines (191, 1669) and phone numbers (02-282-2323, 081 234 5678). Not amounts, ranges,
   // decimals, times or dates: those touch a dot, comma, colon, slash, dash, digit or "บาท".
@@ -25,6 +30,7 @@
   const input = document.getElementById("message");
   const send = document.getElementById("send");
   const locate = document.getElementById("locate");
+  const shortToggle = document.getElementById("short");
   let pending = false;
   let sender = null;
 
@@ -141,10 +147,21 @@
     if (delta > 0) window.scrollBy(0, delta);
   }
 
+  // Shows whether short replies are on (the server's word; remembered for the next visit).
+  function showShort(on) {
+    shortToggle.setAttribute("aria-pressed", on ? "true" : "false");
+    try {
+      localStorage.setItem(SHORT_KEY, on ? "1" : "0");
+    } catch {
+      // Storage blocked: the server still remembers it.
+    }
+  }
+
   function setPending(on, note = "กำลังพิมพ์…") {
     pending = on;
     send.disabled = on;
     locate.disabled = on;
+    shortToggle.disabled = on;
     status.textContent = on ? note : "";
   }
 
@@ -167,6 +184,7 @@
       });
       const data = await resp.json().catch(() => ({}));
       if (resp.ok && Array.isArray(data.messages)) {
+        if (typeof data.short === "boolean") showShort(data.short);
         for (const message of data.messages) {
           const item = addBotMessage(message);
           first = first || item;
@@ -205,6 +223,17 @@
     }
     event.preventDefault();
     form.requestSubmit();
+  });
+
+  try {
+    showShort(localStorage.getItem(SHORT_KEY) === "1");
+  } catch {
+    // Storage blocked: off until the server says otherwise.
+  }
+  shortToggle.addEventListener("click", async () => {
+    const text = shortToggle.getAttribute("aria-pressed") === "true" ? SHORT_OFF : SHORT_ON;
+    await submit({ text }, text);
+    shortToggle.focus({ preventScroll: true }); // the toggle keeps focus, as a switch does
   });
 
   locate.addEventListener("click", () => {
