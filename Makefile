@@ -120,6 +120,7 @@ bench: setup train ## Benchmarks (figures printed; see bench/README.md)
 	@$(APP_PY) bench/signtax_flow.py
 	@$(APP_PY) bench/disaster_search.py
 	@$(APP_PY) bench/chat_roundtrip.py
+	@$(APP_PY) bench/forest_ingest.py
 
 clean: ## Remove build output and local state (models, var/, venvs)
 	rm -rf models var .rasa results $(ENGINE) $(APP) $(BROWSER_TESTS)/node_modules

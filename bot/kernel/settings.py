@@ -55,6 +55,9 @@ class Settings:
     tracker_retention_days: int = 30
     # Messages per minute one client address may send to the web chat API (burst: half).
     chat_rate_per_minute: float = 60.0
+    # Forest skill: the MQTT broker its sensors publish to (mqtt://host:1883); empty: no
+    # MQTT subscriber, and the demo simulator sends over HTTP.
+    forest_mqtt_url: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -93,6 +96,7 @@ class Settings:
             tracker_db=env.get("TRACKER_DB") or str(var_dir / "tracker.db"),
             tracker_retention_days=int(env.get("TRACKER_RETENTION_DAYS") or "30"),
             chat_rate_per_minute=float(env.get("CHAT_RATE_PER_MINUTE", "60")),
+            forest_mqtt_url=env.get("FOREST_MQTT_URL", "").strip(),
         )
 
 
