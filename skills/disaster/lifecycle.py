@@ -12,6 +12,7 @@ the same transaction, so the record, the audit line and the message stand or fal
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -69,12 +70,14 @@ def _tell(session: Session, request: Request, event: str, key: str, **values: An
                        dedupe_key=f"disaster:{request.id}:{key}")
 
 
+REF = re.compile(r"(?:DR-?)?0*(\d{1,9})", re.ASCII | re.IGNORECASE)
+
+
 def by_ref(session: Session, ref: str) -> Request | None:
-    """The request numbered ``ref`` ("DR-000042" or "42")."""
-    digits = "".join(ch for ch in str(ref) if ch.isdigit())
-    if not digits or len(digits) > 9:
-        return None
-    return session.get(Request, int(digits))
+    """The request numbered ``ref`` ("DR-000042", "dr-42" or "42"); None for anything else
+    (ASCII digits only: ``"²".isdigit()`` is true, but it is no number)."""
+    found = REF.fullmatch(str(ref).strip())
+    return session.get(Request, int(found[1])) if found else None
 
 
 def create_request(session: Session, *, lines: list[Line], requester_org: Organisation | None,

@@ -86,9 +86,9 @@ def test_shared_location_is_understood_in_any_state(chat):
     reply = texts(chat.share_location(13.7465, 100.5348))
     assert "สน.ปทุมวัน" in reply and "ในเหตุฉุกเฉินโทร 191" in reply
     chat.say("สวัสดีค่ะ")
-    chat.say("4")  # forest: still being prepared, and it takes no location yet
+    chat.say("4")  # forest
     reply = texts(chat.share_location(13.75, 100.5))
-    assert "ได้รับตำแหน่ง" in reply and "1362" in reply  # goes to the chosen service
+    assert "สภาพป่าแถวพิกัด" in reply and "1362" in reply  # goes to the chosen service
 
 
 def test_typed_intent_syntax_cannot_inject_a_location(chat):
