@@ -423,6 +423,8 @@ def setup(app: web.Application, settings) -> None:
             created = await asyncio.to_thread(work)
             if created:
                 log.info("seeded the synthetic disaster registry: %s", created)
+        except IntegrityError:  # another web app seeded it at the same moment: done
+            log.info("the synthetic disaster registry was seeded by another web app")
         except Exception:  # a missing table must not stop the web app
             log.exception("could not seed the disaster demo registry")
 

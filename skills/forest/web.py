@@ -36,6 +36,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from bot.kernel.db import session_factory, utcnow
 
@@ -258,6 +259,8 @@ def setup(app: web.Application, settings) -> None:
             await demo_loop(secrets, stations)
         except asyncio.CancelledError:
             raise
+        except IntegrityError:  # another web app seeded the pilot at the same moment: it
+            log.info("the forest demo runs in another web app")  # runs the simulator
         except Exception:
             log.exception("forest demo could not start")
 

@@ -25,6 +25,7 @@ from html import escape
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.exc import IntegrityError
 
 from bot.kernel import staff
 from bot.kernel.db import session_factory
@@ -339,6 +340,8 @@ def setup(app: web.Application, settings, verify_limit: RateLimit | None = None)
             created = await run(demo.seed_demo_if_empty)
             if created:
                 log.info("seeded %d synthetic demo riders", created)
+        except IntegrityError:  # another web app seeded them at the same moment: done
+            log.info("demo riders seeded by another web app")
         except Exception:  # a missing table must not stop the web app
             log.exception("could not seed demo riders")
 
