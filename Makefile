@@ -74,7 +74,7 @@ validate: $(APP)/.installed $(ENGINE)/.installed ## Project checks (each skill a
 	@$(RASA) data validate --domain $$($(ENGINE_PY) -m bot.tools.build --show domain) \
 	  --data nlu_data --config config.yml --fail-on-warnings
 
-run: setup ## Run the product: engine, action server and web app on loopback (Ctrl-C stops)
+run: setup ## Run the product on loopback (Ctrl-C stops); PROFILE=production: several engines and web apps behind nginx
 	@$(APP_PY) -m bot.tools.run
 
 skills: $(APP)/.installed ## List the installed skills

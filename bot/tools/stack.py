@@ -69,6 +69,13 @@ class Stack:
     # such as the scaffold test's temporary copy, runs with the same virtual environments.
     root: Path = ROOT
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+    # Scaled out on one machine (the production profile, docs/deployment.md): more engines
+    # ("engine2", "engine3"… on these ports; the web apps take them all, in turn), more web
+    # apps ("web2"… on these ports) and a load balancer (nginx, "balancer") on this port in
+    # front of every web app. Several engines need the Redis lock store (LOCK_STORE=redis).
+    more_engines: list[int] = field(default_factory=list)
+    more_webs: list[int] = field(default_factory=list)
+    balancer_port: int | None = None
 
     def __post_init__(self) -> None:
         self.var_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -78,7 +85,8 @@ class Stack:
             "ACTION_TOKEN": os.environ.get("ACTION_TOKEN") or secrets.token_urlsafe(24),
             "APP_HOST": self.host, "APP_PORT": str(self.app_port),
             "ACTION_HOST": "127.0.0.1", "ACTION_PORT": str(self.action_port),
-            "ENGINE_URL": f"http://127.0.0.1:{self.engine_port}",
+            "ENGINE_URL": ",".join(f"http://127.0.0.1:{port}"
+                                   for port in self.ports("engine").values()),
             "TRACKER_DIALECT": os.environ.get("TRACKER_DIALECT", "sqlite"),
             # The run's own conversations, in its own var dir (TRACKER_DB overrides it).
             "TRACKER_DB": os.environ.get("TRACKER_DB") or str(self.var_dir / "tracker.db"),
@@ -90,9 +98,20 @@ class Stack:
         }
         self.env = {**os.environ, **base, **self.env}
 
+    def ports(self, kind: str) -> dict[str, int]:
+        """The processes of one kind (``engine``, ``web``) by name, with their ports."""
+        first, more = {"engine": (self.engine_port, self.more_engines),
+                       "web": (self.app_port, self.more_webs)}[kind]
+        return {kind: first, **{f"{kind}{n}": port for n, port in enumerate(more, 2)}}
+
+    @property
+    def front_port(self) -> int:
+        """Where citizens' requests arrive: the load balancer, else the (one) web app."""
+        return self.balancer_port or self.app_port
+
     @property
     def urls(self) -> dict[str, str]:
-        return {"web chat": f"http://{self.host}:{self.app_port}/",
+        return {"web chat": f"http://{self.host}:{self.front_port}/",
                 "engine (token required)": f"http://127.0.0.1:{self.engine_port}/",
                 "action server (token required)": f"http://127.0.0.1:{self.action_port}/"}
 
@@ -111,25 +130,43 @@ class Stack:
     def start_actions(self) -> None:
         self._spawn("actions", [str(APP_PYTHON), "-m", "bot.app.action_server"])
 
-    def start_engine(self) -> None:
+    def start_engine(self, name: str = "engine") -> None:
         # bot.engine.serve is `rasa run` with the HTTP API on and ENGINE_TOKEN read from the
         # environment, and Rasa's logging masked like ours.
-        self._spawn("engine", [
+        self._spawn(name, [
             str(ENGINE_PYTHON), "-m", "bot.engine.serve", "--model", str(self.model),
-            "--interface", "127.0.0.1", "--port", str(self.engine_port),
+            "--interface", "127.0.0.1", "--port", str(self.ports("engine")[name]),
             "--endpoints", self.endpoints, "--credentials", "credentials.yml",
         ], ENGINE_ENV)
 
-    def start_web(self) -> None:
-        self._spawn("web", [str(APP_PYTHON), "-m", "bot.app.web"])
+    def start_web(self, name: str = "web") -> None:
+        env = {"APP_PORT": str(self.ports("web")[name])}
+        if self.balancer_port and not os.environ.get("PUBLIC_BASE_URL"):
+            env["PUBLIC_BASE_URL"] = f"http://{self.host}:{self.balancer_port}"
+        self._spawn(name, [str(APP_PYTHON), "-m", "bot.app.web"], env)
+
+    def start_balancer(self, name: str = "balancer") -> None:
+        """nginx in front of every web app (Debian's ``nginx`` package), in the foreground,
+        with its configuration, temporary files and logs under the var dir."""
+        from bot.tools import balancer
+
+        conf = balancer.write_config(self.var_dir / "balancer", self.host, self.balancer_port,
+                                     list(self.ports("web").values()))
+        self._spawn(name, [balancer.binary(), "-c", str(conf), "-p",
+                           str(conf.parent), "-e", "stderr"])
 
     def wait_ready(self, timeout: float = 240.0) -> None:
         """Block until every process answers its health check; raise if one dies."""
+        token = self.env["ENGINE_TOKEN"]
         checks = {
             "actions": f"http://127.0.0.1:{self.action_port}/health",
-            "engine": f"http://127.0.0.1:{self.engine_port}/status?token={self.env['ENGINE_TOKEN']}",
-            "web": f"http://{self.host}:{self.app_port}/healthz",
+            **{name: f"http://127.0.0.1:{port}/status?token={token}"
+               for name, port in self.ports("engine").items()},
+            **{name: f"http://{self.host}:{port}/healthz"
+               for name, port in self.ports("web").items()},
         }
+        if self.balancer_port:
+            checks["balancer"] = f"http://{self.host}:{self.balancer_port}/healthz"
         deadline = time.monotonic() + timeout
         pending = {n: u for n, u in checks.items() if n in self.procs}
         while pending:
@@ -147,16 +184,26 @@ class Stack:
             if pending:
                 time.sleep(0.5)
 
-    starters = {"actions": "start_actions", "engine": "start_engine", "web": "start_web"}
+    def names(self) -> list[str]:
+        """Every process of this stack, in starting order."""
+        return (["actions", *self.ports("engine"), *self.ports("web")]
+                + (["balancer"] if self.balancer_port else []))
+
+    def start_one(self, name: str) -> None:
+        kind = name.rstrip("0123456789")
+        {"actions": self.start_actions, "engine": self.start_engine, "web": self.start_web,
+         "balancer": self.start_balancer}[kind](*([name] if kind != "actions" else []))
 
     def start(self, web: bool = True) -> None:
         subprocess.run([str(APP_PYTHON), "-m", "bot.kernel.db", "upgrade"], cwd=self.root, env=self.env,
                        check=True, stdout=subprocess.DEVNULL, umask=UMASK)
-        self.start_actions()
-        self.start_engine()
-        if web:
-            self.start_web()
+        for name in self.names():
+            if name != "balancer" and (web or not name.startswith("web")):
+                self.start_one(name)
         self.wait_ready()
+        if web and self.balancer_port:  # in front once there is something behind it
+            self.start_one("balancer")
+            self.wait_ready()
 
     def stop_one(self, name: str, grace: float = 15.0) -> None:
         proc = self.procs.pop(name, None)
@@ -170,13 +217,13 @@ class Stack:
             proc.wait()
 
     def stop(self) -> None:
-        for name in ("web", "engine", "actions"):
+        for name in reversed(self.names()):
             self.stop_one(name)
 
     def restart(self, name: str) -> None:
-        """Start ``name`` again (``actions``, ``engine`` or ``web``), without waiting."""
+        """Start ``name`` again (``actions``, ``engine``, ``web2``…), without waiting."""
         self.stop_one(name)
-        getattr(self, self.starters[name])()
+        self.start_one(name)
 
     def restart_engine(self) -> None:
         self.restart("engine")

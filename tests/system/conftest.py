@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 from bot.app.channels.texts import TEXTS  # noqa: E402
 from bot.kernel.text import BUBBLE_MAX, visible_length  # noqa: E402
 from bot.tools.stack import Stack, free_port  # noqa: E402
+from tests import servers  # noqa: E402
 
 # Settings that switch features on or point at outside services: a test stack gets them only
 # when the test passes them, never from the environment of whoever runs the tests.
@@ -195,10 +196,11 @@ def model_path(root: Path = ROOT) -> Path:
 
 @contextlib.contextmanager
 def running_stack(tmp_path_factory, name: str = "var", env: dict[str, str] | None = None,
-                  root: Path = ROOT) -> Iterator[Stack]:
+                  root: Path = ROOT, **options) -> Iterator[Stack]:
     """A started stack with its own state and tokens; stopped afterwards. Its logs are
     watched: errors fail the test that was running (or the start, or the stop). ``root``: the
-    checkout it runs (its code and its trained model), this one unless a test made another."""
+    checkout it runs (its code and its trained model), this one unless a test made another.
+    ``options``: more of ``Stack``'s (more engines, more web apps, a load balancer)."""
     var = tmp_path_factory.mktemp(name)
     own = {
         **{key: "" for key in NOT_INHERITED},
@@ -214,7 +216,7 @@ def running_stack(tmp_path_factory, name: str = "var", env: dict[str, str] | Non
     }
     stack = Stack(model=model_path(root), var_dir=var, app_port=free_port(),
                   engine_port=free_port(), action_port=free_port(), log_dir=var / "logs",
-                  env=own, root=root)
+                  env=own, root=root, **options)
     logs = StackLogs(var / "logs")
     try:
         stack.start()
@@ -264,7 +266,7 @@ class Chat:
     """A web chat user: one conversation, talking through the app's public API."""
 
     def __init__(self, stack: Stack) -> None:
-        self.url = f"http://127.0.0.1:{stack.app_port}/api/chat"
+        self.url = f"http://127.0.0.1:{stack.front_port}/api/chat"
         self.sender = uuid.uuid4().hex
 
     def post(self, **body) -> requests.Response:
@@ -294,3 +296,28 @@ def chat(stack) -> Chat:
 
 def texts(messages: list[dict]) -> str:
     return "\n".join(m["text"] for m in messages)
+
+
+@pytest.fixture(scope="module")
+def shared_stores():
+    """What several hosts (or processes) of one deployment share: the app database and the
+    tracker store on PostgreSQL, Rasa's lock store on Redis, the secrets. The machine's own
+    servers when they answer, else our own (``tests/servers.py``); this module's own
+    databases and lock keys."""
+    try:
+        with servers.postgres_admin() as admin, \
+                servers.postgres_database(admin, "bot_app_") as app_db, \
+                servers.postgres_database(admin, "bot_tracker_") as tracker_db, \
+                servers.redis_server() as (redis_host, redis_port):
+            yield {"app_db": app_db, "tracker_db": tracker_db, "env": {
+                "DATABASE_URL": app_db["app"], "TRACKER_URL": tracker_db["engine"],
+                "LOCK_STORE": "redis", "REDIS_HOST": redis_host,
+                "REDIS_PORT": str(redis_port),
+                # the lock keys of this run only (alphanumeric, as Rasa requires)
+                "LOCK_KEY_PREFIX": "shared" + secrets.token_hex(4),
+                # one deployment: one secret key, one engine token, one action token
+                "SECRET_KEY": secrets.token_urlsafe(32),
+                "ENGINE_TOKEN": secrets.token_urlsafe(24),
+                "ACTION_TOKEN": secrets.token_urlsafe(24)}}
+    except servers.Unavailable as why:
+        pytest.skip(f"PostgreSQL and Redis are needed: {why}")

@@ -17,48 +17,24 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 
 import pytest
 import sqlalchemy as sa
 
-from tests import servers
 from tests.system.conftest import Chat, running_stack, texts
 
 
 @pytest.fixture(scope="module")
-def shared():
-    """What two hosts share: app database, tracker database, Redis, the secret key."""
-    try:
-        with servers.postgres_admin() as admin, \
-                servers.postgres_database(admin, "bot_app_") as app_db, \
-                servers.postgres_database(admin, "bot_tracker_") as tracker_db, \
-                servers.redis_server() as (redis_host, redis_port):
-            yield {"app_db": app_db, "tracker_db": tracker_db, "env": {
-                "DATABASE_URL": app_db["app"], "TRACKER_URL": tracker_db["engine"],
-                "LOCK_STORE": "redis", "REDIS_HOST": redis_host,
-                "REDIS_PORT": str(redis_port),
-                # the lock keys of this run only (alphanumeric, as Rasa requires)
-                "LOCK_KEY_PREFIX": "twohosts" + secrets.token_hex(4),
-                # one deployment: one secret key, one engine token, one action token
-                "SECRET_KEY": secrets.token_urlsafe(32),
-                "ENGINE_TOKEN": secrets.token_urlsafe(24),
-                "ACTION_TOKEN": secrets.token_urlsafe(24)}}
-    except servers.Unavailable as why:
-        pytest.skip(f"PostgreSQL and Redis are needed: {why}")
-
-
-@pytest.fixture(scope="module")
-def hosts(shared, tmp_path_factory):
-    with running_stack(tmp_path_factory, "host-a", env=shared["env"]) as a, \
-            running_stack(tmp_path_factory, "host-b", env=shared["env"]) as b:
+def hosts(shared_stores, tmp_path_factory):
+    with running_stack(tmp_path_factory, "host-a", env=shared_stores["env"]) as a, \
+            running_stack(tmp_path_factory, "host-b", env=shared_stores["env"]) as b:
         assert {a.app_port, a.engine_port, a.action_port}.isdisjoint(
             {b.app_port, b.engine_port, b.action_port})
         assert a.var_dir != b.var_dir
         yield a, b
 
 
-def test_a_conversation_alternating_between_two_hosts_keeps_its_state_and_order(hosts, shared):
+def test_a_conversation_alternating_between_two_hosts_keeps_its_state_and_order(hosts, shared_stores):
     a, b = hosts
     on_a = Chat(a)
     on_b = Chat(b)
@@ -80,7 +56,7 @@ def test_a_conversation_alternating_between_two_hosts_keeps_its_state_and_order(
     history = say(on_b, "ขอดูประวัติการยื่นภาษีป้าย")  # the bill A wrote, read on B
     assert number in history and "ร้านทดสอบสองเครื่อง" in history
 
-    tracker = sa.create_engine(shared["tracker_db"]["app"])
+    tracker = sa.create_engine(shared_stores["tracker_db"]["app"])
     try:
         with tracker.connect() as conn:
             # this run's own tracker database: one citizen, one conversation (the web
