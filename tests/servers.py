@@ -69,39 +69,69 @@ def _pg_binaries() -> Path | None:
     return versions[0].parent if versions else None
 
 
+class PrivatePostgres:
+    """A PostgreSQL server of our own on a free loopback port, in a temporary directory;
+    ``conninfo`` is its admin connection. ``restart()`` stops and starts it (fault tests)."""
+
+    def __init__(self) -> None:
+        bindir = _pg_binaries()
+        if bindir is None:
+            install_debian_package("postgresql")
+            bindir = _pg_binaries()
+            if bindir is None:
+                raise Unavailable("initdb not found after installing postgresql")
+        self.bindir, self.run_as, owner = bindir, [], getpass.getuser()
+        if os.geteuid() == 0:  # PostgreSQL refuses to run as root: the package's own user
+            if subprocess.run(["id", "postgres"], capture_output=True).returncode != 0:
+                raise Unavailable("running as root and there is no `postgres` user to run as")
+            self.run_as, owner = ["runuser", "-u", "postgres", "--"], "postgres"
+        self.home = Path(tempfile.mkdtemp(prefix="pgtest-"))
+        self.data = self.home / "data"
+        if self.run_as:
+            shutil.chown(self.home, user="postgres")
+        self.port = free_port()
+        self.conninfo = f"host=127.0.0.1 port={self.port} user={owner} dbname=postgres"
+        subprocess.run([*self.run_as, str(bindir / "initdb"), "-D", str(self.data), "-U", owner,
+                        "--auth=trust", "-E", "UTF8", "--no-locale"],
+                       check=True, capture_output=True)
+
+    def _ctl(self, *args: str) -> None:
+        subprocess.run([*self.run_as, str(self.bindir / "pg_ctl"), "-D", str(self.data), *args],
+                       check=True, capture_output=True)
+
+    def start(self) -> None:
+        self._ctl("-w", "-l", str(self.home / "server.log"), "-o",
+                  f"-p {self.port} -k {self.home} -c listen_addresses=127.0.0.1", "start")
+
+    def stop(self) -> None:
+        self._ctl("-w", "-m", "fast", "stop")
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def remove(self) -> None:
+        subprocess.run([*self.run_as, str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m",
+                        "fast", "stop"], capture_output=True)
+        shutil.rmtree(self.home, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def private_postgres() -> Iterator[str]:
     """A PostgreSQL server of our own on a free loopback port; yields its admin conninfo."""
-    bindir = _pg_binaries()
-    if bindir is None:
-        install_debian_package("postgresql")
-        bindir = _pg_binaries()
-        if bindir is None:
-            raise Unavailable("initdb not found after installing postgresql")
-    run_as: list[str] = []
-    owner = getpass.getuser()
-    if os.geteuid() == 0:  # PostgreSQL refuses to run as root: use the package's own user
-        if subprocess.run(["id", "postgres"], capture_output=True).returncode != 0:
-            raise Unavailable("running as root and there is no `postgres` user to run as")
-        run_as, owner = ["runuser", "-u", "postgres", "--"], "postgres"
-    home = Path(tempfile.mkdtemp(prefix="pgtest-"))
-    data = home / "data"
-    if run_as:
-        shutil.chown(home, user="postgres")
-    port = free_port()
-    subprocess.run([*run_as, str(bindir / "initdb"), "-D", str(data), "-U", owner,
-                    "--auth=trust", "-E", "UTF8", "--no-locale"],
-                   check=True, capture_output=True)
-    subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-w", "-l",
-                    str(home / "server.log"), "-o",
-                    f"-p {port} -k {home} -c listen_addresses=127.0.0.1", "start"],
-                   check=True, capture_output=True)
+    with own_postgres() as server:
+        yield server.conninfo
+
+
+@contextlib.contextmanager
+def own_postgres() -> Iterator[PrivatePostgres]:
+    """A started ``PrivatePostgres``, removed afterwards."""
+    server = PrivatePostgres()
     try:
-        yield f"host=127.0.0.1 port={port} user={owner} dbname=postgres"
+        server.start()
+        yield server
     finally:
-        subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast",
-                        "stop"], capture_output=True)
-        shutil.rmtree(home, ignore_errors=True)
+        server.remove()
 
 
 @contextlib.contextmanager
@@ -147,6 +177,57 @@ def redis_ping(host: str, port: int, timeout: float = 2.0) -> bool:
         return False
 
 
+class PrivateRedis:
+    """``redis-server`` of our own on a free loopback port, keeping nothing on disk;
+    ``restart()`` stops and starts it on the same port (fault tests)."""
+
+    def __init__(self) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            install_debian_package("redis-server")
+            binary = shutil.which("redis-server")
+            if binary is None:
+                raise Unavailable("redis-server not found after installing it")
+        self.binary, self.port = binary, free_port()
+        self.home = Path(tempfile.mkdtemp(prefix="redistest-"))
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.home)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 20
+        while not redis_ping("127.0.0.1", self.port):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise Unavailable(f"redis-server did not start (exit code {self.proc.poll()})")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.home, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def own_redis() -> Iterator[PrivateRedis]:
+    """A started ``PrivateRedis``, removed afterwards."""
+    server = PrivateRedis()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.remove()
+
+
 @contextlib.contextmanager
 def redis_server() -> Iterator[tuple[str, int]]:
     """(host, port) of a Redis server: the machine's, else ``redis-server`` of our own."""
@@ -159,25 +240,5 @@ def redis_server() -> Iterator[tuple[str, int]]:
     if redis_ping(host, port):
         yield host, port
         return
-    binary = shutil.which("redis-server")
-    if binary is None:
-        install_debian_package("redis-server")
-        binary = shutil.which("redis-server")
-        if binary is None:
-            raise Unavailable("redis-server not found after installing it")
-    port = free_port()
-    home = Path(tempfile.mkdtemp(prefix="redistest-"))
-    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--dir", str(home)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 20
-        while not redis_ping("127.0.0.1", port):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise Unavailable(f"redis-server did not start (exit code {proc.poll()})")
-            time.sleep(0.1)
-        yield "127.0.0.1", port
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        shutil.rmtree(home, ignore_errors=True)
+    with own_redis() as server:
+        yield "127.0.0.1", server.port
