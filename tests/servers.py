@@ -124,14 +124,18 @@ def private_postgres() -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def own_postgres() -> Iterator[PrivatePostgres]:
-    """A started ``PrivatePostgres``, removed afterwards."""
-    server = PrivatePostgres()
+def _started(server):
+    """``server`` started, and removed (stopped, its files deleted) afterwards."""
     try:
         server.start()
         yield server
     finally:
         server.remove()
+
+
+def own_postgres() -> contextlib.AbstractContextManager[PrivatePostgres]:
+    """A started ``PrivatePostgres``, removed afterwards."""
+    return _started(PrivatePostgres())
 
 
 @contextlib.contextmanager
@@ -217,15 +221,9 @@ class PrivateRedis:
         shutil.rmtree(self.home, ignore_errors=True)
 
 
-@contextlib.contextmanager
-def own_redis() -> Iterator[PrivateRedis]:
+def own_redis() -> contextlib.AbstractContextManager[PrivateRedis]:
     """A started ``PrivateRedis``, removed afterwards."""
-    server = PrivateRedis()
-    try:
-        server.start()
-        yield server
-    finally:
-        server.remove()
+    return _started(PrivateRedis())
 
 
 @contextlib.contextmanager

@@ -321,3 +321,17 @@ def shared_stores():
                 "ACTION_TOKEN": secrets.token_urlsafe(24)}}
     except servers.Unavailable as why:
         pytest.skip(f"PostgreSQL and Redis are needed: {why}")
+
+
+def tracker_user_messages(url: str) -> list[tuple[str, str]]:
+    """(conversation, text) of every user message in a tracker database, in stored order."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT sender_id, data FROM events "
+                                        "WHERE type_name = 'user' ORDER BY id")).all()
+    finally:
+        engine.dispose()
+    return [(sender, json.loads(data)["text"]) for sender, data in rows]

@@ -16,7 +16,6 @@ Once everything is back, every citizen is answered normally again.
 
 from __future__ import annotations
 
-import json
 import secrets
 import shutil
 import threading
@@ -25,11 +24,10 @@ from collections import Counter
 
 import pytest
 import requests
-import sqlalchemy as sa
 
 from bot.tools.stack import free_port
 from tests import servers
-from tests.system.conftest import running_stack
+from tests.system.conftest import running_stack, tracker_user_messages
 
 RETRY_WORDS = ("กรุณาส่งใหม่", "ขออภัย")  # the outage text and the apology both say one
 HOTLINES = ("191", "1669")
@@ -122,17 +120,6 @@ class Traffic:
             t.join(120)
 
 
-def _worked_on(tracker_url: str) -> Counter:
-    engine = sa.create_engine(tracker_url)
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(sa.text(
-                "SELECT sender_id, data FROM events WHERE type_name = 'user'")).all()
-    finally:
-        engine.dispose()
-    return Counter((sender.split(":", 1)[-1], json.loads(data)["text"]) for sender, data in rows)
-
-
 def test_restarting_postgresql_and_redis_and_the_action_server_under_traffic(
         production, stores, expect_log):
     # The processes log the failures this test causes (lost connections, refused locks):
@@ -144,18 +131,13 @@ def test_restarting_postgresql_and_redis_and_the_action_server_under_traffic(
             events.append((time.monotonic() - traffic.started, what))
 
         time.sleep(3)
-        note("PostgreSQL stopped")
-        stores["pg"].stop()
-        time.sleep(4)
-        stores["pg"].start()
-        note("PostgreSQL started")
-        time.sleep(6)
-        note("Redis stopped")
-        stores["redis"].stop()
-        time.sleep(4)
-        stores["redis"].start()
-        note("Redis started")
-        time.sleep(6)
+        for name, server in (("PostgreSQL", stores["pg"]), ("Redis", stores["redis"])):
+            note(f"{name} stopped")
+            server.stop()
+            time.sleep(4)
+            server.start()
+            note(f"{name} started")
+            time.sleep(6)
         note("action server stopped")
         production.stop_one("actions")
         time.sleep(4)
@@ -171,7 +153,7 @@ def test_restarting_postgresql_and_redis_and_the_action_server_under_traffic(
     assert traffic.bad == []
     assert traffic.outcomes["told to try again"] > 0  # the faults were felt…
     assert traffic.outcomes["answered"] > len(traffic.senders) * 5  # …and traffic flowed
-    twice = {key: n for key, n in _worked_on(stores["tracker"]).items() if n > 1}
+    twice = {key: n for key, n in Counter(tracker_user_messages(stores["tracker"])).items() if n > 1}
     assert twice == {}
     for sender in traffic.senders:  # everything is back: a normal answer for everyone
         assert traffic.say(sender, "เบอร์โทร สน.ลุมพินี อีกครั้ง") == "answered"

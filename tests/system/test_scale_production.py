@@ -11,15 +11,13 @@ none lost; each process is started again and takes its share.
 
 from __future__ import annotations
 
-import json
 import shutil
 
 import pytest
-import sqlalchemy as sa
 
 from bot.tools.stack import free_port
 from tests import servers
-from tests.system.conftest import Chat, running_stack, texts
+from tests.system.conftest import Chat, running_stack, texts, tracker_user_messages
 
 
 @pytest.fixture(scope="module")
@@ -51,17 +49,6 @@ class Tally:
         return reply
 
 
-def _received(tracker_url: str) -> list[str]:
-    engine = sa.create_engine(tracker_url)
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(sa.text("SELECT data FROM events WHERE type_name = 'user' "
-                                        "ORDER BY id")).scalars().all()
-    finally:
-        engine.dispose()
-    return [json.loads(row)["text"] for row in rows]
-
-
 def test_every_message_is_answered_once_while_a_web_app_and_an_engine_are_stopped(
         production, shared_stores):
     tally = Tally(production)
@@ -75,7 +62,7 @@ def test_every_message_is_answered_once_while_a_web_app_and_an_engine_are_stoppe
             production.start_one(name)
             production.wait_ready()
     assert "สน.ลุมพินี" in tally.say("เบอร์โทร สน.ลุมพินี")  # all back
-    received = _received(shared_stores["tracker_db"]["app"])
+    received = [text for _, text in tracker_user_messages(shared_stores["tracker_db"]["app"])]
     figures = {"sent": len(tally.sent), "answered": tally.answered,
                "worked on twice": max(0, len(received) - len(tally.sent)),
                "lost": len(tally.sent) - tally.answered}

@@ -15,13 +15,11 @@ PostgreSQL and Redis: the machine's own when they answer, else servers of our ow
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
-import sqlalchemy as sa
 
-from tests.system.conftest import Chat, running_stack, texts
+from tests.system.conftest import Chat, running_stack, texts, tracker_user_messages
 
 
 @pytest.fixture(scope="module")
@@ -56,19 +54,11 @@ def test_a_conversation_alternating_between_two_hosts_keeps_its_state_and_order(
     history = say(on_b, "ขอดูประวัติการยื่นภาษีป้าย")  # the bill A wrote, read on B
     assert number in history and "ร้านทดสอบสองเครื่อง" in history
 
-    tracker = sa.create_engine(shared_stores["tracker_db"]["app"])
-    try:
-        with tracker.connect() as conn:
-            # this run's own tracker database: one citizen, one conversation (the web
-            # chat's sender id, as the engine knows it)
-            rows = conn.execute(sa.text(
-                "SELECT sender_id, data FROM events WHERE type_name = 'user' ORDER BY id")).all()
-    finally:
-        tracker.dispose()
-    # every message once, in the order sent; a picked number reaches the engine as the
-    # choice it stood for (a typed payload), the rest as typed
+    # this run's own tracker database: one citizen, one conversation (the web chat's
+    # sender id, as the engine knows it)
+    rows = tracker_user_messages(shared_stores["tracker_db"]["app"])
     assert len({sender for sender, _ in rows}) == 1
-    received = [json.loads(data)["text"] for _, data in rows]
+    received = [text for _, text in rows]
     assert len(received) == len(said)
     for sent, got in zip(said, received, strict=True):
         assert got == sent or (sent.isdigit() and got.startswith("/")), (sent, got)
