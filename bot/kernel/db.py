@@ -17,9 +17,14 @@ from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import exc as _exc
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "app" / "migrations"
+
+# The database cannot be reached or is busy (a restart, a lost connection, a full pool, SQLite
+# locked): nothing was written, and the same request can simply be made again later.
+UNAVAILABLE = (_exc.OperationalError, _exc.InterfaceError, _exc.TimeoutError)
 
 
 def utcnow() -> datetime:

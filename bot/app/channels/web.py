@@ -21,8 +21,10 @@ from typing import Any
 from aiohttp import web
 
 from bot.app.channels import render
+from bot.app.channels.ask import outage_replies
 from bot.app.channels.gateway import Gateway, Outgoing, Parts
 from bot.app.channels.inbound import Inbound, location_message
+from bot.kernel import db
 from bot.kernel.httpbody import BodyTooLarge, read_whole
 from bot.kernel.ratelimit import RateLimit, client_key
 from bot.kernel.sender import Sender
@@ -162,7 +164,14 @@ class WebChat(Gateway):
         except BadRequest as exc:
             return error(exc.status, exc.reason, exc.headers)
         page = Page()
-        await self.handle(self.sender(session), inbound, page)
+        try:
+            await self.handle(self.sender(session), inbound, page)
+        except db.UNAVAILABLE:
+            # Nothing was taken: the page keeps the typed text for sending again, and shows
+            # the hotline first for danger now, then the outage text (191, 1669).
+            log.warning("database unavailable for a web chat message; told to send again")
+            said = outage_replies(inbound.text if inbound.text is not None else "")
+            return error(503, "\n".join(r["text"] for r in said))
         return reply({"messages": page.messages, "short": page.short})
 
     async def send(self, sender: Sender, out: Outgoing, context: Page) -> None:

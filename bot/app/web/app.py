@@ -20,9 +20,10 @@ from bot.app.channels.gateway import Parts
 from bot.app.channels.line import LineChannel
 from bot.app.channels.messenger import MessengerChannel
 from bot.app.channels.notifier import Notifier
+from bot.app.channels.texts import TEXTS
 from bot.app.engine_client import EngineClient
 from bot.app.retention import Housekeeping
-from bot.kernel import registry
+from bot.kernel import db, registry
 from bot.kernel.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,10 @@ async def errors_and_headers(request: web.Request, handler):
         if exc.status < 400 or not request.path.startswith("/api/"):
             raise
         response = web_chat.error(exc.status, HTTP_REASONS.get(exc.status, exc.reason))
+    except db.UNAVAILABLE:
+        # the database is restarting or out of connections: nothing was written; try again
+        log.warning("database unavailable on %s %s", request.method, request.path)
+        response = web_chat.error(503, TEXTS["engine_down"])
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         response = web_chat.error(500, "ระบบขัดข้อง กรุณาลองใหม่อีกครั้ง")
