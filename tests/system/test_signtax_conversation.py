@@ -72,15 +72,28 @@ def test_a_shared_location_in_bangkok_names_the_khet(chat):
     assert "80 × 5 = 400 บาท" in result and "เขตไหน" not in result  # district not asked again
 
 
-def test_small_talk_returns_to_the_question_and_a_handoff_ends_the_calculation(chat):
+def test_small_talk_returns_to_the_question_and_a_handoff_ends_the_calculation(chat, stack):
     chat.say("ภาษีป้าย ป้าย 120x60 ซม.")
     back = texts(chat.say("สวัสดีครับ"))
     assert "สวัสดี" in back and "มีตัวอักษรแบบไหน" in back  # greeted, then the same question
     handoff = texts(chat.say("ขอคุยกับเจ้าหน้าที่หน่อยครับ"))
     assert "เจ้าหน้าที่" in handoff and "ตัวอักษรแบบไหน" not in handoff
+    hand_back(stack, f"web:{chat.sender}")  # an operator gives the conversation back
     fresh = texts(chat.say("คำนวณภาษีป้ายใหม่ ป้ายไทยล้วน 1x2 เมตร ติดอยู่กับที่"))
     # a new calculation: one sign, 20,000 cm² = 40 units × 5 = 200 baht
     assert "40 × 5 = 200 บาท" in fresh and "ป้ายที่ 2" not in fresh
+
+
+def hand_back(stack, sender_id: str) -> None:
+    """What the console's "hand back to the bot" does (bot.app.console.handoff)."""
+    from bot.app.console.handoff import Handoffs
+    from bot.app.models import HandoffRequest
+    from bot.kernel.db import session_factory
+
+    handoffs = Handoffs(session_factory(stack.env["DATABASE_URL"]))
+    with handoffs.factory.begin() as session:
+        handoffs.resume(session, session.get(HandoffRequest,
+                                             handoffs.open_case(sender_id).id))
 
 
 # --- issue 11: whole questions answered at once, corrections, side questions, particles -------

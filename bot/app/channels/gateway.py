@@ -37,7 +37,8 @@ from bot.app.channels.inbound import Inbound
 from bot.app.channels.outbox import Outbox
 from bot.app.channels.prefs import ReplyPrefs
 from bot.app.channels.texts import TEXTS
-from bot.kernel import notify, short
+from bot.app.console.handoff import BOT, CITIZEN, Handoffs
+from bot.kernel import emergency, notify, short
 from bot.kernel.answer import Answer
 from bot.kernel.db import session_factory
 from bot.kernel.sender import Sender
@@ -54,12 +55,13 @@ class Parts:
     engine: EngineCall
     outbox: Outbox
     prefs: ReplyPrefs | None = None  # short replies; None: every user gets the usual form
+    handoffs: Handoffs | None = None  # live handoff (the console); None: never paused
 
     @classmethod
     def over(cls, database_url: str, engine: EngineCall | None = None) -> Parts:
         factory = session_factory(database_url)
         return cls(Dedupe(factory), Contacts(factory), engine or EngineCall(), Outbox(factory),
-                   ReplyPrefs(factory))
+                   ReplyPrefs(factory), Handoffs(factory))
 
 
 @dataclass
@@ -70,6 +72,7 @@ class Outgoing:
     answers: list[Answer]
     note_ids: list[int] = field(default_factory=list)
     short: bool = False  # short replies: one idea per message, never joined
+    paused: bool = False  # the conversation is with an operator (bot.app.console.handoff)
 
     def fit(self, room: int, limit: int) -> Outgoing:
         """The engine's answer in fewer, fuller messages (``render.fit``); each notification
@@ -78,7 +81,7 @@ class Outgoing:
             return self
         notes = len(self.note_ids)
         return Outgoing(self.answers[:notes] + render.fit(self.answers[notes:], room, limit),
-                        self.note_ids)
+                        self.note_ids, paused=self.paused)
 
     def unsent(self, indexes: Iterable[int]) -> list[Answer]:
         """The answers (not the notifications) at ``indexes``, in order."""
@@ -133,6 +136,9 @@ class Gateway(abc.ABC):
 
     channel: ClassVar[str]
     name: ClassVar[str]  # for logs: "LINE", "Messenger", "web chat"
+    # An answer with nothing in it (a paused conversation's ordinary message) is still
+    # "sent" (the web chat's HTTP response); platforms that push are not called at all.
+    sends_empty: ClassVar[bool] = False
 
     def __init__(self, parts: Parts) -> None:
         self.parts = parts
@@ -179,8 +185,44 @@ class Gateway(abc.ABC):
             message = inbound.payload
         if inbound.say is not None:
             return await self.outgoing(sender, [{"text": inbound.say}])
+        handoffs = self.parts.handoffs
+        case = None if handoffs is None else \
+            await asyncio.to_thread(handoffs.open_case, sender.id)
+        if case is not None:
+            return await self.while_paused(sender, inbound, message, case.id)
         await self.thinking(sender)
-        return await self.outgoing(sender, await self.parts.engine.ask(sender, message))
+        replies = await self.parts.engine.ask(sender, message)
+        if handoffs is not None:
+            case = await asyncio.to_thread(handoffs.open_case, sender.id)
+            if case is not None:  # this message asked for a person: the conversation pauses
+                urgent = inbound.text is not None and emergency.triage(inbound.text) is not None
+                said = await asyncio.to_thread(handoffs.started, case, "", urgent)
+                replies = [*replies, {"text": said}]
+                await asyncio.to_thread(handoffs.record, case.id,
+                                        [(BOT, r.get("text") or "") for r in replies])
+                out = await self.outgoing(sender, replies)
+                out.paused = True
+                return out
+        return await self.outgoing(sender, replies)
+
+    async def while_paused(self, sender: Sender, inbound: Inbound, message: str,
+                           case_id: int) -> Outgoing:
+        """An operator has the conversation: the message joins the transcript and the bot
+        stays silent, except that an emergency is still answered by the engine at once (its
+        hotline first) and raises the case's priority. What the operator wrote meanwhile
+        (the outbox) still comes with the answer."""
+        handoffs = self.parts.handoffs
+        said = inbound.text if inbound.text is not None else message
+        urgent = inbound.text is not None and emergency.triage(inbound.text) is not None
+        lines = [(CITIZEN, said)]
+        replies: list[dict[str, Any]] = []
+        if urgent:
+            replies = await self.parts.engine.ask(sender, message)
+            lines += [(BOT, r.get("text") or "") for r in replies]
+        await asyncio.to_thread(handoffs.record, case_id, lines, urgent)
+        out = await self.outgoing(sender, replies)
+        out.paused = True
+        return out
 
     async def reply_form(self, sender: Sender, said: str) -> Outgoing | None:
         """The gateway's own answer to "ตอบสั้นๆ", "ตอบปกติ", "ต่อ" or "อ่านอีกครั้ง";
@@ -223,6 +265,8 @@ class Gateway(abc.ABC):
         """Step 4: ``send`` it. True when all of it arrived; otherwise the notifications it
         carried stay pending and the answers the platform refused join the outbox, so the
         user sees them at the next contact."""
+        if not out.answers and not self.sends_empty:
+            return True
         try:
             await self.send(sender, out, context)
         except Undelivered as exc:

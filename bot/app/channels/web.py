@@ -11,6 +11,7 @@ pushed to) come first in the answer. The page itself is ``bot/app/web/static/cha
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import math
@@ -35,6 +36,8 @@ log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 8 * 1024
 MAX_TEXT_CHARS = 1000
+STREAM_SECONDS = 60.0  # one live stream's longest life (the browser then reconnects)
+STREAM_POLL = 2.0  # the outbox is read at least this often (other processes' writes)
 SENDER = re.compile(r"[A-Za-z0-9_-]{8,64}")  # whole string (fullmatch): no trailing newline
 
 # User-facing reasons (Thai). Kept together so they can be reviewed in one place.
@@ -136,12 +139,14 @@ class Page:
 
     messages: list[dict[str, Any]] = field(default_factory=list)
     short: bool = False  # the user gets short replies (the page's toggle shows it)
+    live: bool = False  # an operator has the conversation: the page opens the live stream
 
 
 class WebChat(Gateway):
     """``POST /api/chat``, rate-limited per client address."""
 
     channel, name = "web", "web chat"
+    sends_empty = True
 
     def __init__(self, settings: Settings, parts: Parts) -> None:
         super().__init__(parts)
@@ -152,6 +157,53 @@ class WebChat(Gateway):
 
     def setup(self, app: web.Application) -> None:
         app.router.add_post("/api/chat", self.chat)
+        app.router.add_get("/api/chat/stream", self.stream)
+
+    async def stream(self, request: web.Request) -> web.StreamResponse:
+        """``GET /api/chat/stream?sender=<session>``: server-sent events with what an operator
+        writes to this web chat user (the outbox), at once. The session id identifies the
+        user exactly as ``POST /api/chat`` does. The stream ends when no operator holds the
+        conversation (event ``end``: the page stops listening) or after ``STREAM_SECONDS``
+        (closed without ``end``: the browser reconnects)."""
+        session = request.query.get("sender", "")
+        if not SENDER.fullmatch(session):
+            return error(400, REASONS["sender"])
+        sender = self.sender(session)
+        handoffs = self.parts.handoffs
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream; charset=utf-8",
+                                               "Cache-Control": "no-store"})
+        await response.prepare(request)
+        await response.write(b"retry: 2000\n\n")
+        wake = handoffs.hub.listen(sender.id) if handoffs else None
+        loop = asyncio.get_running_loop()
+        until = loop.time() + STREAM_SECONDS
+        try:
+            while True:
+                notes = await self.parts.outbox.claim_for(sender)
+                if notes:
+                    messages = render.web_messages(
+                        [render.complete(n.as_answer()) for n in notes])
+                    await response.write(f"event: message\ndata: {_dumps(messages)}\n\n"
+                                         .encode())
+                    await self.parts.outbox.delivered([n.id for n in notes])
+                live = handoffs is not None and \
+                    await asyncio.to_thread(handoffs.open_case, sender.id) is not None
+                if not live:
+                    await response.write(b"event: end\ndata: {}\n\n")
+                    break
+                if loop.time() >= until:
+                    break  # the browser's EventSource reconnects by itself
+                wake.clear()
+                try:
+                    await asyncio.wait_for(wake.wait(), min(STREAM_POLL, until - loop.time()))
+                except TimeoutError:
+                    await response.write(b": keep-alive\n\n")
+        except (ConnectionResetError, asyncio.CancelledError):
+            pass
+        finally:
+            if wake is not None:
+                handoffs.hub.forget(sender.id, wake)
+        return response
 
     async def chat(self, request: web.Request) -> web.Response:
         """``POST /api/chat``."""
@@ -172,9 +224,10 @@ class WebChat(Gateway):
             log.warning("database unavailable for a web chat message; told to send again")
             said = outage_replies(inbound.text if inbound.text is not None else "")
             return error(503, "\n".join(r["text"] for r in said))
-        return reply({"messages": page.messages, "short": page.short})
+        return reply({"messages": page.messages, "short": page.short, "live": page.live})
 
     async def send(self, sender: Sender, out: Outgoing, context: Page) -> None:
         """The answer goes back in the HTTP response: nothing here can be refused."""
         context.messages = render.web_messages(out.answers)
         context.short = out.short
+        context.live = out.paused

@@ -1,5 +1,6 @@
 """The app web server (aiohttp): web chat page, the channels (web chat API, LINE and Messenger
-webhooks) on one gateway pipeline, the notifier, housekeeping, skills' pages, health.
+webhooks) on one gateway pipeline, the notifier, housekeeping, the operator console
+(``/console/``), skills' pages, health.
 
     python -m bot.app.web          # listens on APP_HOST:APP_PORT (127.0.0.1:8080)
 """
@@ -21,6 +22,7 @@ from bot.app.channels.line import LineChannel
 from bot.app.channels.messenger import MessengerChannel
 from bot.app.channels.notifier import Notifier
 from bot.app.channels.texts import TEXTS
+from bot.app.console import web as console
 from bot.app.engine_client import EngineClient
 from bot.app.retention import Housekeeping
 from bot.kernel import db, registry
@@ -119,6 +121,8 @@ def setup_channels(app: web.Application, settings: Settings, parts: Parts) -> No
         else:
             log.info("%s channel off: its credentials are not set", channel.name)
     notifier = Notifier(parts, pushers)
+    console.setup(app, settings, parts.handoffs)
+    parts.handoffs.on_reply.append(notifier.wake)
     housekeeping = Housekeeping(parts.dedupe.forget_old, settings)
 
     gateways = [chat, *pushers]
@@ -126,7 +130,8 @@ def setup_channels(app: web.Application, settings: Settings, parts: Parts) -> No
     async def run_channels(app: web.Application):
         for gateway in gateways:
             await gateway.start()
-        tasks = [asyncio.create_task(notifier.run()), asyncio.create_task(housekeeping.run())]
+        tasks = [asyncio.create_task(notifier.run()), asyncio.create_task(housekeeping.run()),
+                 asyncio.create_task(parts.handoffs.watch())]
         yield
         for task in tasks:
             task.cancel()

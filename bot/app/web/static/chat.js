@@ -137,6 +137,32 @@
     });
   }
 
+  // While an operator has the conversation, what they write arrives at once over
+  // server-sent events (GET /api/chat/stream); the stream ends when the bot is back.
+  let live = null;
+  function listenLive() {
+    if (live || typeof EventSource === "undefined") return;
+    live = new EventSource(`/api/chat/stream?sender=${encodeURIComponent(senderId())}`);
+    live.addEventListener("message", (event) => {
+      let list = [];
+      try {
+        list = JSON.parse(event.data);
+      } catch {
+        return;
+      }
+      let first = null;
+      for (const message of Array.isArray(list) ? list : []) {
+        const item = addBotMessage(message);
+        first = first || item;
+      }
+      if (first) reveal(first);
+    });
+    live.addEventListener("end", () => {
+      live.close();
+      live = null;
+    });
+  }
+
   // Scrolls so the new messages (and, when it is not sticky, the composer) are visible,
   // but never past the start of the first new message.
   function reveal(first) {
@@ -185,6 +211,7 @@
       const data = await resp.json().catch(() => ({}));
       if (resp.ok && Array.isArray(data.messages)) {
         if (typeof data.short === "boolean") showShort(data.short);
+        if (data.live === true) listenLive();
         for (const message of data.messages) {
           const item = addBotMessage(message);
           first = first || item;

@@ -1,0 +1,279 @@
+"""Live handoff: a conversation with an open ``handoff_requests`` row is paused.
+
+Decision (documented in the README): the engine's tracker is not paused. The gateway holds
+the pause: while the sender has an open request, an ordinary message is stored in the
+transcript and the engine is not asked (the bot stays silent); an emergency message
+(``bot.kernel.emergency``) still goes to the engine, whose first answer is its hotline, and
+raises the case's priority. The request itself is opened by the engine's existing
+``human_handoff`` intent (``actions.core.record_handoff``) or by the gateway after two
+misunderstandings in a row. An operator claims it (a conditional UPDATE: one operator only),
+replies through the outbox (``bot.kernel.notify``: LINE and Messenger are pushed by the
+notifier, the web chat's live stream takes them at once), and hands it back: the request is
+closed and the bot says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.app.console.models import HandoffMessage, StaffUser
+from bot.app.models import HandoffRequest
+from bot.kernel import notify
+from bot.kernel.db import utcnow
+
+log = logging.getLogger(__name__)
+DATA = Path(__file__).resolve().parent / "data" / "console.yml"
+BANGKOK = timezone(timedelta(hours=7))
+OPEN, CLOSED = "open", "closed"
+CITIZEN, BOT, OPERATOR, NOTE, SYSTEM = "citizen", "bot", "operator", "note", "system"
+MAX_REPLY = 2000
+SUMMARY_LINES = 6
+
+
+@lru_cache(maxsize=1)
+def config() -> dict[str, Any]:
+    return yaml.safe_load(DATA.read_text(encoding="utf-8"))
+
+
+def text(key: str, **values: Any) -> str:
+    hotline = config()["hotline"]
+    return config()["texts"][key].format(number=hotline["number"], name=hotline["name"],
+                                         **values)
+
+
+def service_hours(env: dict[str, str] | None = None) -> tuple[time, time] | None:
+    """(start, end) in Thailand time; None: around the clock (``CONSOLE_HOURS=24h``)."""
+    env = os.environ if env is None else env
+    raw = (env.get("CONSOLE_HOURS") or config()["hours"]).strip()
+    if raw.lower() in ("24h", "24/7", "always"):
+        return None
+    start, end = raw.split("-")
+    return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
+
+
+def claim_minutes(env: dict[str, str] | None = None) -> float:
+    env = os.environ if env is None else env
+    return float(env.get("CONSOLE_CLAIM_MINUTES") or config()["claim_minutes"])
+
+
+def in_hours(now: datetime | None = None, env: dict[str, str] | None = None) -> bool:
+    """Whether operators are on duty now.
+
+    >>> in_hours(datetime(2026, 12, 2, 3, 0, tzinfo=timezone.utc), {"CONSOLE_HOURS": "08:30-16:30"})
+    True
+    >>> in_hours(datetime(2026, 12, 2, 14, 0, tzinfo=timezone.utc), {"CONSOLE_HOURS": "08:30-16:30"})
+    False
+    """
+    hours = service_hours(env)
+    if hours is None:
+        return True
+    local = (now or utcnow()).astimezone(BANGKOK).time()
+    return hours[0] <= local < hours[1]
+
+
+def hours_label(env: dict[str, str] | None = None) -> str:
+    hours = service_hours(env)
+    return "ตลอด 24 ชั่วโมง" if hours is None else \
+        f"{hours[0].strftime('%H:%M')}-{hours[1].strftime('%H:%M')}"
+
+
+@dataclass
+class Line:
+    kind: str
+    author: str
+    text: str
+    at: datetime
+
+
+class Hub:
+    """Wakes the live streams: per sender (the web chat) and the console's (any change)."""
+
+    def __init__(self) -> None:
+        self._events: dict[str, set[asyncio.Event]] = defaultdict(set)
+
+    def listen(self, key: str) -> asyncio.Event:
+        event = asyncio.Event()
+        self._events[key].add(event)
+        return event
+
+    def forget(self, key: str, event: asyncio.Event) -> None:
+        self._events[key].discard(event)
+        if not self._events[key]:
+            del self._events[key]
+
+    def poke(self, *keys: str) -> None:
+        for key in keys:
+            for event in list(self._events.get(key, ())):
+                event.set()
+
+
+CONSOLE = "console"  # the hub key every console page listens to
+
+
+class Handoffs:
+    """The paused conversations over the app database."""
+
+    def __init__(self, factory: sessionmaker[Session]) -> None:
+        self.factory = factory
+        self.hub = Hub()
+        self.on_reply: list = []  # callbacks after a notification was queued (the notifier)
+        self.misunderstood: dict[str, int] = {}
+
+    # --- the gateway's side -------------------------------------------------------------
+
+    def _open(self, session: Session, sender_id: str) -> HandoffRequest | None:
+        return session.scalars(select(HandoffRequest).where(
+            HandoffRequest.sender_id == sender_id, HandoffRequest.status == OPEN)).first()
+
+    def open_case(self, sender_id: str) -> HandoffRequest | None:
+        with self.factory() as session:
+            return self._open(session, sender_id)
+
+    def record(self, case_id: int, lines: list[tuple[str, str]], urgent: bool = False) -> None:
+        """Add ``(kind, text)`` lines to a case's transcript; ``urgent`` raises its priority."""
+        with self.factory.begin() as session:
+            for kind, said in lines:
+                if said:
+                    session.add(HandoffMessage(handoff_id=case_id, kind=kind, author="",
+                                               text=said[:MAX_REPLY * 2]))
+            if urgent:
+                session.execute(update(HandoffRequest).where(HandoffRequest.id == case_id)
+                                .values(priority=1))
+        self.hub.poke(CONSOLE)
+
+    def open_for(self, sender_id: str, channel: str, context: str) -> HandoffRequest:
+        """Open a request (two misunderstandings in a row); an open one is returned as is."""
+        try:
+            with self.factory.begin() as session:
+                case = self._open(session, sender_id)
+                if case is None:
+                    case = HandoffRequest(sender_id=sender_id, channel=channel,
+                                          context=context)
+                    session.add(case)
+                    session.flush()
+                return case
+        except IntegrityError:
+            return self.open_case(sender_id)
+
+    def started(self, case: HandoffRequest, service: str, urgent: bool) -> str:
+        """A request just opened: note its service and priority; the words for the citizen."""
+        with self.factory.begin() as session:
+            session.execute(update(HandoffRequest).where(HandoffRequest.id == case.id).values(
+                service=service[:32], priority=1 if urgent else 0))
+            for said in (case.context or "").splitlines()[-SUMMARY_LINES:]:
+                session.add(HandoffMessage(handoff_id=case.id, kind=CITIZEN, author="",
+                                           text=said))
+        self.hub.poke(CONSOLE)
+        if not in_hours():
+            return text("after_hours", hours=hours_label())
+        return text("paused")
+
+    # --- the console's side -------------------------------------------------------------
+
+    def queue(self) -> list[HandoffRequest]:
+        """Open requests: emergencies first, then the longest waiting."""
+        with self.factory() as session:
+            return list(session.scalars(select(HandoffRequest).where(
+                HandoffRequest.status == OPEN).order_by(
+                HandoffRequest.priority.desc(), HandoffRequest.created_at,
+                HandoffRequest.id)))
+
+    def get(self, case_id: int) -> HandoffRequest | None:
+        with self.factory() as session:
+            return session.get(HandoffRequest, case_id)
+
+    def transcript(self, case_id: int) -> list[Line]:
+        with self.factory() as session:
+            rows = session.scalars(select(HandoffMessage).where(
+                HandoffMessage.handoff_id == case_id).order_by(HandoffMessage.id))
+            return [Line(r.kind, r.author, r.text, r.at) for r in rows]
+
+    def claim(self, session: Session, case_id: int, user: StaffUser) -> bool:
+        """Take an open, unclaimed request; False when someone else was first."""
+        taken = session.execute(update(HandoffRequest).where(
+            HandoffRequest.id == case_id, HandoffRequest.status == OPEN,
+            HandoffRequest.claimed_by.is_(None)).values(
+            claimed_by=user.id, claimed_at=utcnow())).rowcount
+        if taken != 1:
+            return False
+        case = session.get(HandoffRequest, case_id)
+        self._tell(session, case, text("claimed", operator=user.display_name), "console.claimed")
+        return True
+
+    def reply(self, session: Session, case: HandoffRequest, user: StaffUser,
+              said: str) -> None:
+        session.add(HandoffMessage(handoff_id=case.id, kind=OPERATOR,
+                                   author=user.display_name, text=said))
+        if case.first_reply_at is None:
+            case.first_reply_at = utcnow()
+        self._tell(session, case, config()["texts"]["operator_prefix"] + said, "console.reply")
+
+    def note(self, session: Session, case: HandoffRequest, user: StaffUser, said: str) -> None:
+        session.add(HandoffMessage(handoff_id=case.id, kind=NOTE, author=user.display_name,
+                                   text=said))
+
+    def resume(self, session: Session, case: HandoffRequest) -> None:
+        """Hand back to the bot: the request is closed and the citizen told (the marker)."""
+        case.status, case.closed_at = CLOSED, utcnow()
+        session.add(HandoffMessage(handoff_id=case.id, kind=SYSTEM, author="",
+                                   text=text("resumed")))
+        self._tell(session, case, text("resumed"), "console.resumed")
+
+    def transfer(self, session: Session, case: HandoffRequest, to: StaffUser) -> None:
+        case.claimed_by, case.claimed_at = to.id, utcnow()
+
+    def _tell(self, session: Session, case: HandoffRequest, said: str, kind: str) -> None:
+        notify.enqueue(session, case.sender_id, said, kind=kind)
+        if kind == "console.claimed":
+            session.add(HandoffMessage(handoff_id=case.id, kind=SYSTEM, author="", text=said))
+
+    def changed(self, sender_id: str) -> None:
+        """After a committed change: wake the citizen's stream, the console and the notifier."""
+        self.hub.poke(sender_id, CONSOLE)
+        for callback in self.on_reply:
+            callback()
+
+    def tell_unclaimed(self, now: datetime | None = None) -> int:
+        """Citizens waiting unclaimed longer than the set time are told and given the
+        hotline, once per request."""
+        limit = (now or utcnow()) - timedelta(minutes=claim_minutes())
+        told = []
+        with self.factory.begin() as session:
+            for case in session.scalars(select(HandoffRequest).where(
+                    HandoffRequest.status == OPEN, HandoffRequest.claimed_by.is_(None),
+                    HandoffRequest.timeout_told.is_(False))):
+                created = case.created_at if case.created_at.tzinfo else \
+                    case.created_at.replace(tzinfo=timezone.utc)
+                if created <= limit:
+                    case.timeout_told = True
+                    said = text("unclaimed", minutes=f"{claim_minutes():g}")
+                    notify.enqueue(session, case.sender_id, said, kind="console.unclaimed",
+                                   dedupe_key=f"console:unclaimed:{case.id}")
+                    session.add(HandoffMessage(handoff_id=case.id, kind=SYSTEM, author="",
+                                               text=said))
+                    told.append(case.sender_id)
+        for sender_id in told:
+            self.changed(sender_id)
+        return len(told)
+
+    async def watch(self, every: float = 30.0) -> None:
+        """Run ``tell_unclaimed`` until cancelled."""
+        while True:
+            try:
+                await asyncio.to_thread(self.tell_unclaimed)
+            except Exception:
+                log.exception("unclaimed handoff check failed")
+            await asyncio.sleep(every)
