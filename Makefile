@@ -86,6 +86,13 @@ new-skill: $(APP)/.installed ## New skill: make new-skill ID=parking NAME_TH=ท
 	  $(if $(HOTLINE),--hotline "$(HOTLINE)") $(if $(filter preparing,$(STATUS)),--preparing) \
 	  $(if $(WEB),--web)
 
+line-menu: $(APP)/.installed ## LINE rich menu from the installed skills: draw, create, upload, set default (LINE_CHANNEL_ACCESS_TOKEN)
+	@scripts/ensure-thai-font
+	@$(APP_PY) -m bot.app.channels.richmenu --save-image var/richmenu.png
+
+messenger-menu: $(APP)/.installed ## Messenger Get Started, persistent menu, ice breakers (MESSENGER_PAGE_TOKEN)
+	@$(APP_PY) -m bot.app.channels.messenger_profile
+
 lint: $(APP)/.installed ## Static checks (ruff)
 	@$(APP)/bin/ruff check bot actions skills tests bench geodata
 
@@ -125,4 +132,4 @@ bench: setup train ## Benchmarks (figures printed; see bench/README.md)
 clean: ## Remove build output and local state (models, var/, venvs)
 	rm -rf models var .rasa results $(ENGINE) $(APP) $(BROWSER_TESTS)/node_modules
 
-.PHONY: help setup lock train validate run skills new-skill lint test-engine test-stories test-app test-browser test bench clean
+.PHONY: help setup lock train validate run skills new-skill line-menu messenger-menu lint test-engine test-stories test-app test-browser test bench clean

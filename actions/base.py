@@ -57,7 +57,7 @@ def settings() -> Settings:
     return Settings.from_env()
 
 
-def response_text(domain: dict[str, Any], name: str, **values: Any) -> str:
+def response_text(domain: dict[str, Any], name: str, /, **values: Any) -> str:
     """The first variant of response ``name`` from the domain, with ``{values}`` filled in."""
     text = domain["responses"][name][0]["text"]
     return text.format(**values) if values else text
@@ -205,7 +205,7 @@ class Turn:
         """Send the domain response ``response`` with ``{values}`` filled in."""
         self.dispatcher.utter_message(response=response, **values)
 
-    def response(self, name: str, **values: Any) -> str:
+    def response(self, name: str, /, **values: Any) -> str:
         """The text of domain response ``name`` (to build an answer around it)."""
         return response_text(self.domain, name, **values)
 

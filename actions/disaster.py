@@ -91,7 +91,7 @@ class ActionDisasterShelters(DisasterAction):
             lat, lon = turn.shared_point
             _send(turn, await turn.in_session(service.shelters_near, lat, lon, ""))
             return []
-        _send(turn, [service.emergency(), Answer(texts("chat.ask_where"))])
+        _send(turn, [service.emergency(), Answer(texts("chat.ask_where"), ask_location=True)])
         return [SlotSet("expecting", "disaster_where")]
 
 
@@ -203,7 +203,7 @@ class ActionDisasterLocation(DisasterAction):
     async def answer(self, turn: Turn):
         point = turn.point or turn.shared_point
         if point is None:
-            turn.send(Answer(texts("chat.ask_where")))
+            turn.send(Answer(texts("chat.ask_where"), ask_location=True))
             return []
         case = await turn.in_session(
             lambda session: (c.case_number if (c := service.attach_location(

@@ -15,7 +15,7 @@ from rasa_sdk.events import SlotSet
 from actions.base import SkillAction, Turn, settings
 from actions.core import skill_action
 from bot.kernel import registry
-from bot.kernel.answer import Target, ask
+from bot.kernel.answer import Answer, Call, Card, Choice, Target, ask
 from skills.motortaxi import codes, complaint, fares, record, service, vest
 from skills.motortaxi.models import CATEGORIES
 from skills.motortaxi.service import thai_time
@@ -33,11 +33,12 @@ class MotortaxiAction(SkillAction):
 
 def _rider_messages(turn: Turn, view: dict[str, Any]) -> None:
     """The verification answer: who, status in words, a warning when not allowed to ride."""
-    turn.say("utter_motortaxi_rider", code=view["code"],
-             name=f"{view['first_name']} {view['last_name_masked']}",
-             plate=view["plate"], win=view["win"],
-             district=f"{view['district']} {view['province']}".strip(),
-             status=view["status_words"], complaints=view["complaints"])
+    turn.send(Answer(turn.response(
+        "utter_motortaxi_rider", code=view["code"],
+        name=f"{view['first_name']} {view['last_name_masked']}",
+        plate=view["plate"], win=view["win"],
+        district=f"{view['district']} {view['province']}".strip(),
+        status=view["status_words"], complaints=view["complaints"]), card=_rider_card(turn, view)))
     if view["synthetic"]:
         turn.say("utter_motortaxi_synthetic")
     if view["ok"]:
@@ -47,6 +48,24 @@ def _rider_messages(turn: Turn, view: dict[str, Any]) -> None:
             (turn.response("utter_motortaxi_button_share"), Target("motortaxi_share_trip"))]))
     else:
         turn.say("utter_motortaxi_rider_not_ok", status=view["status_words"])
+
+
+def _rider_card(turn: Turn, view: dict[str, Any]) -> Card:
+    """The verification as a card: the status in words on green (may ride) or red (may not),
+    plate, stand, complaints; complain and share buttons, or the DLT hotline."""
+    words = service.texts
+    complain = Choice(turn.response("utter_motortaxi_button_complain"), Target("motortaxi_complain"))
+    if view["ok"]:
+        buttons: tuple = (complain, Choice(turn.response("utter_motortaxi_button_share"),
+                                           Target("motortaxi_share_trip")))
+    else:
+        buttons = (Call("1584", words("card.dlt")), complain)
+    return Card(
+        f"{view['first_name']} {view['last_name_masked']}", words("card.code", code=view["code"]),
+        ((words("card.plate"), view["plate"]), (words("card.stand"), view["win"]),
+         (words("card.district"), f"{view['district']} {view['province']}".strip()),
+         (words("card.complaints"), str(view["complaints"]))),
+        view["status_words"], "ok" if view["ok"] else "danger", buttons)
 
 
 def _warn_unusable(turn: Turn, typed: str, outcome: str, view: dict[str, Any] | None) -> bool:
@@ -80,8 +99,8 @@ class ActionMotortaxiVerify(MotortaxiAction):
         if typed or asked in ("rider", "rider_hint"):
             if asked:  # the rider's code, "ไม่ทราบ" or the plate inside a complaint is its answer
                 return await ActionMotortaxiComplain().answer(turn)
-        if typed is None:
-            turn.say("utter_motortaxi_ask_code")
+        if typed is None:  # a photo of the vest QR answers too: offer the camera
+            turn.send(Answer(turn.response("utter_motortaxi_ask_code"), ask_photo=True))
             if _in_flow(turn):
                 resume(turn)
                 return []
@@ -187,7 +206,7 @@ def _ask(turn: Turn, field: str, draft: dict[str, Any]) -> list:
             (turn.response("utter_motortaxi_button_edit"),
              Target("motortaxi_complain", {"motortaxi_confirm": "edit"}))]))
     else:
-        turn.say(ASK[field])
+        turn.send(Answer(turn.response(ASK[field]), ask_location=field == "place"))
     return [SlotSet(DRAFT, json.dumps(draft, ensure_ascii=False)),
             SlotSet("expecting", ASKING + field), SlotSet(OPEN, True)]
 

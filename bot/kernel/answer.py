@@ -170,15 +170,94 @@ class Link:
             raise AnswerError("a link needs a name and an http(s) or site-relative url")
 
 
+TONES = ("info", "ok", "warn", "danger")  # a card's status colour, said in words too
+
+
+@dataclass(frozen=True)
+class Card:
+    """The facts of an answer people act on, laid out as a card (a LINE Flex bubble, a
+    Messenger generic template, an HTML section in the web chat).
+
+    A card never replaces the answer's text: the text says everything (it is the card's alt
+    text); the card shows the same facts at a glance. ``status`` is said in words (never by
+    colour alone); ``tone`` picks its colour. ``buttons`` are choices, calls or links.
+
+    >>> c = Card("สน.ลุมพินี", fields=(("ระยะทาง", "1.2 กม."),), buttons=(Call("191"),))
+    >>> Card.from_dict(c.to_dict()) == c
+    True
+    """
+
+    title: str
+    subtitle: str = ""
+    fields: tuple[tuple[str, str], ...] = ()
+    status: str = ""
+    tone: str = "info"
+    buttons: tuple[Choice | Call | Link, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fields", tuple((str(k), str(v)) for k, v in self.fields))
+        object.__setattr__(self, "buttons", tuple(self.buttons))
+        if not self.title.strip():
+            raise AnswerError("a card needs a title")
+        if self.tone not in TONES:
+            raise AnswerError(f"a card's tone is one of {TONES}")
+        if any(not isinstance(b, (Choice, Call, Link)) for b in self.buttons):
+            raise AnswerError("a card's buttons are choices, calls or links")
+
+    def to_dict(self) -> dict[str, Any]:
+        buttons: list[dict[str, Any]] = []
+        for b in self.buttons:
+            if isinstance(b, Choice):
+                buttons.append({"choice": b.to_dict()})
+            elif isinstance(b, Call):
+                buttons.append({"call": {"number": b.number, "name": b.name}})
+            else:
+                buttons.append({"link": {"title": b.title, "url": b.url}})
+        return {"title": self.title, "subtitle": self.subtitle,
+                "fields": [list(f) for f in self.fields], "status": self.status,
+                "tone": self.tone, "buttons": buttons}
+
+    @classmethod
+    def from_dict(cls, raw: Any) -> Card:
+        if not isinstance(raw, dict) or not isinstance(raw.get("title"), str):
+            raise AnswerError("a card needs a title")
+        buttons: list[Choice | Call | Link] = []
+        for b in raw.get("buttons") or ():
+            if not isinstance(b, dict):
+                raise AnswerError("a card button must be an object")
+            if "choice" in b:
+                buttons.append(Choice.from_dict(b["choice"]))
+            elif "call" in b:
+                buttons.append(Call(str(b["call"]["number"]), str(b["call"].get("name") or "")))
+            elif "link" in b:
+                buttons.append(Link(str(b["link"]["title"]), str(b["link"]["url"])))
+            else:
+                raise AnswerError("a card button is a choice, a call or a link")
+        fields = raw.get("fields") or ()
+        if not all(isinstance(f, (list, tuple)) and len(f) == 2 for f in fields):
+            raise AnswerError("a card's fields are (label, value) pairs")
+        return cls(raw["title"], str(raw.get("subtitle") or ""),
+                   tuple((str(k), str(v)) for k, v in fields), str(raw.get("status") or ""),
+                   str(raw.get("tone") or "info"), tuple(buttons))
+
+
 @dataclass(frozen=True)
 class Answer:
-    """One message: ``text`` complete on its own, and what platforms may show beside it."""
+    """One message: ``text`` complete on its own, and what platforms may show beside it.
+
+    ``card``: the same facts as a card (``Card``). ``ask_location`` / ``ask_photo``: the
+    answer asks for a place or a photo, so a platform may offer its location picker or camera
+    as a one-tap button (the text says how to answer without it).
+    """
 
     text: str
     choices: tuple[Choice, ...] = ()
     call: Call | None = None
     image: Image | None = None
     links: tuple[Link, ...] = ()
+    card: Card | None = None
+    ask_location: bool = False
+    ask_photo: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "choices", tuple(self.choices))
@@ -196,6 +275,12 @@ class Answer:
             out["image"] = {"url": self.image.url, "alt": self.image.alt}
         if self.links:
             out["links"] = [{"title": link.title, "url": link.url} for link in self.links]
+        if self.card:
+            out["card"] = self.card.to_dict()
+        if self.ask_location:
+            out["ask_location"] = True
+        if self.ask_photo:
+            out["ask_photo"] = True
         return out
 
     def payload(self) -> dict[str, Any]:
@@ -217,8 +302,11 @@ class Answer:
                 image=Image(str(image["url"]), str(image["alt"])) if image else None,
                 links=tuple(Link(str(link["title"]), str(link["url"]))
                             for link in raw.get("links") or ()),
+                card=Card.from_dict(raw["card"]) if raw.get("card") else None,
+                ask_location=raw.get("ask_location") is True,
+                ask_photo=raw.get("ask_photo") is True,
             )
-        except (KeyError, TypeError) as exc:
+        except (KeyError, TypeError, AttributeError) as exc:
             raise AnswerError(f"malformed answer: {exc}") from exc
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -22,7 +22,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.kernel import notify
-from bot.kernel.answer import Answer, Call, Target, ask
+from bot.kernel.answer import Answer, Call, Card, Target, ask
 from bot.kernel.db import utcnow
 from bot.kernel.text import BUBBLE_MAX, visible_length
 
@@ -79,7 +79,16 @@ def shelters_near(session: Session, lat: float, lon: float, where_th: str = "",
         lines.append(texts("chat.synthetic"))
     first = hits[0]
     call = Call(re.sub(r"[^\d+]", "", first.phone), first.site_th) if first.phone else None
-    return [emergency(), *bubbles(lines, call)]
+    out = bubbles(lines, call)
+    card = Card(first.site_th, texts("card.nearest"), (
+        (texts("card.free"), texts("card.places", free=first.available,
+                                   capacity=_capacity(session, first.site_id, first.available))),
+        (texts("card.distance"), texts("card.km", km=f"{first.distance_km:.1f}")),
+        (texts("card.phone"), first.phone or "-"),
+        (texts("card.checked"), search.freshness_th(first.last_verified_at))),
+        texts("card.open"), "ok", (call,) if call else ())
+    out[0] = replace(out[0], card=card)  # the first bubble names the nearest shelter
+    return [emergency(), *out]
 
 
 def _capacity(session: Session, site_id: int, default: int) -> int:

@@ -20,7 +20,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from bot.kernel.answer import Answer, Call, Choice, Target, ask, numbered, numbered_text
+from bot.kernel.answer import (
+    Answer,
+    Call,
+    Card,
+    Choice,
+    Link,
+    Target,
+    ask,
+    numbered,
+    numbered_text,
+)
 from bot.kernel.geo import Place, resolve_place
 from bot.kernel.text import BUBBLE_MAX, visible_length
 from bot.kernel.texts import Texts
@@ -71,6 +81,12 @@ class Reply:
         move to the last bubble, where a choice is looked for."""
         return replace(self, answers=_answers([*self.bubbles, *texts], self.choices, self.call),
                        asks=self.asks if asks is None else asks)
+
+    def __post_init__(self) -> None:
+        # a reply that asks for a place offers the location picker where a platform has one
+        if self.asks and self.answers and not self.answers[-1].ask_location:
+            object.__setattr__(self, "answers", (*self.answers[:-1],
+                                                 replace(self.answers[-1], ask_location=True)))
 
     def all_text(self) -> str:
         """Every bubble, joined (for logs and tests)."""
@@ -221,9 +237,23 @@ def coverage_message(cov: Coverage, place: Place | None = None) -> Reply:
     if place is not None and place.category == "road":
         first.append(t("road_long"))
     first.append(t("emergency"))
-    return message([first, [t("area", area=st.area_th), t("approximate")],
-                    [t("map", url=map_url(st))], [t("next_steps")]], next_steps(),
-                   call=_call(st), station=st.station_id)
+    reply = message([first, [t("area", area=st.area_th), t("approximate")],
+                     [t("map", url=map_url(st))], [t("next_steps")]], next_steps(),
+                    call=_call(st), station=st.station_id)
+    card = station_card(cov, _call(st))
+    return replace(reply, answers=(replace(reply.answers[0], card=card), *reply.answers[1:]))
+
+
+def station_card(cov: Coverage, call: Call | None) -> Card:
+    """The station as a card: name, division, area, distance, phone; call and map buttons
+    (the facts are in the answer's text too)."""
+    st = cov.station
+    fields = [(t("card_area"), st.area_th), (t("card_distance"), t("card_km", km=km(cov.distance_m))),
+              (t("card_phone"), st.phone or t("card_no_phone"))]
+    buttons: list[Any] = [call] if call else []
+    buttons += [Link(t("card_map"), map_url(st)), *next_steps()[:1]]
+    status, tone = ("", "info") if cov.inside else (t("card_outside"), "warn")
+    return Card(st.name_th, st.division, tuple(fields), status, tone, tuple(buttons))
 
 
 def _call(station: Station) -> Call | None:

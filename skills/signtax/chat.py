@@ -7,13 +7,13 @@ Configuration (the public address, the signing key, whether PromptPay is on) is 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.kernel.answer import Answer, Image
+from bot.kernel.answer import Answer, Card, Image, Link
 
 from . import dialogue, links, service
 from .speech import say_baht, thai_date
@@ -62,6 +62,9 @@ def bill_answers(bill: service.Bill, site: Site, spoken: bool = False) -> list[A
              ref1=bill.bill_number, ref2=bill.ref2)]
     page = links.bill_url(site.base_url, site.secret_key, bill.bill_number)
     answers = _bubbles(head)
+    pay = (links.bill_qr_url(site.base_url, site.secret_key, bill.bill_number)
+           if site.promptpay else None)
+    answers[0] = replace(answers[0], card=bill_card(bill, page, pay, baht))
     if site.promptpay:
         answers.append(Answer(text("bill_qr", link=page), image=Image(
             links.bill_qr_url(site.base_url, site.secret_key, bill.bill_number),
@@ -70,6 +73,21 @@ def bill_answers(bill: service.Bill, site: Site, spoken: bool = False) -> list[A
         answers.append(Answer(text("bill_no_qr", district=bill.district_th, link=page)))
     answers.append(Answer(text("bill_late_payment")))
     return answers
+
+
+def bill_card(bill: service.Bill, page: str, pay: str | None,
+              baht: Callable[[Decimal], str]) -> Card:
+    """The bill as a card: amount and due date first, then the references; a button to pay
+    (the PromptPay QR, when the district takes it) and to view or print the bill."""
+    paid = bill.status == "paid"
+    return Card(
+        text("card_title", bill_number=bill.bill_number),
+        text("card_subtitle", business=bill.business_name, district=bill.district_th),
+        ((text("card_amount"), baht(bill.amount)), (text("card_due"), thai_date(bill.due_on)),
+         (text("card_ref1"), bill.bill_number), (text("card_ref2"), bill.ref2)),
+        text("card_paid") if paid else text("card_unpaid"), "ok" if paid else "warn",
+        ((Link(text("card_pay"), pay),) if pay and not paid else ())
+        + (Link(text("card_view"), page),))
 
 
 def history_answers(rows: list[dict], site: Site, receipts_only: bool,

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import copy
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -77,6 +77,8 @@ def prompt_of(st: dict[str, Any]) -> Answer | None:
 
 def _ask(st: dict[str, Any], turn: Turn, pending: str, answer: Answer) -> None:
     """``answer`` is the question now pending (kept in the state as plain data)."""
+    if pending == "district":  # a shared location answers it: offer the location picker
+        answer = replace(answer, ask_location=True)
     st["pending"], st["prompt"], turn.prompt = pending, answer.to_dict(), answer
 
 

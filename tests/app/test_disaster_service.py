@@ -81,6 +81,19 @@ def test_shelters_near_a_place_first_the_emergency_numbers_then_space_distance_p
     assert "ไม่พบศูนย์พักพิง" in far and "1784" in far
 
 
+def test_the_nearest_shelter_comes_as_a_card_with_its_free_places_and_a_call_button(db):
+    from bot.app.channels import render
+
+    _, factory = db
+    with factory.begin() as session:
+        answers = service.shelters_near(session, *WARIN, "วารินชำราบ")
+    card = answers[1].card
+    assert card.title == "ศูนย์พักพิงโรงเรียนวารินชำราบ" and card.title in answers[1].text
+    assert dict(card.fields)["ที่ว่าง"] == "90 จาก 400 ที่" and card.tone == "ok"
+    flex = [m for m in render.line_messages(answers[1:2]) if m["type"] == "flex"]
+    assert flex[0]["altText"] == answers[1].text  # the whole text, for a screen reader too
+
+
 def test_advice_names_its_source_and_offers_hazards_when_none_is_named():
     answers = service.advice("น้ำเริ่มท่วมบ้าน ทำไงดี")
     assert answers[0] == service.emergency()

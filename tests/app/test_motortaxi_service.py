@@ -202,10 +202,21 @@ def test_a_photo_of_the_vest_qr_verifies_the_rider(monkeypatch, tmp_path, factor
     photo = _photo_of(vest.png_sheet(service.verify_url(BASE, rider), rider.code))
     assert vest.decode_qr(photo) == [service.verify_url(BASE, rider)]  # the real decoder
     messages, events = _run_photo_action(monkeypatch, tmp_path, factory, photo)
-    assert messages[0]["response"] == "utter_motortaxi_rider"
-    assert messages[0]["code"] == codes.format_code(rider.code)
+    answer = messages[0]["custom"]["answer"]  # the verification, as text and as a card
+    assert codes.format_code(rider.code) in answer["text"]
+    assert answer["card"]["tone"] == "ok" and rider.plate in answer["card"]["fields"][0][1]
     assert {"event": "slot", "name": "motortaxi_rider_code", "value": rider.code,
             "timestamp": None} in events
+
+
+def test_asking_for_the_vest_code_offers_the_camera(monkeypatch, tmp_path, factory):
+    from actions.motortaxi import ActionMotortaxiVerify
+    from tests.app.said import answers
+
+    messages, _ = _run_action(monkeypatch, tmp_path, factory, ActionMotortaxiVerify(), {
+        "intent": {"name": "motortaxi_verify"}, "entities": [], "text": "ตรวจวินหน่อย"})
+    [asked] = answers(messages)
+    assert asked.ask_photo and "คิวอาร์โค้ด" in asked.text  # LINE adds its camera button
 
 
 def test_a_photo_of_a_forged_qr_gets_the_warning(monkeypatch, tmp_path, factory):

@@ -40,7 +40,8 @@ def now_ms() -> int:
 
 
 def joined(messages: list[dict]) -> str:
-    return "\n".join(m.get("text", "") for m in messages)
+    """What the user reads: texts, and a card's alt text (its answer's complete text)."""
+    return "\n".join(m.get("text") or m.get("altText", "") for m in messages)
 
 
 def assert_menu(reply: str) -> None:

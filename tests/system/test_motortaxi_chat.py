@@ -156,7 +156,8 @@ def test_a_photo_of_the_vest_qr_is_decoded_and_verified(db, stack):
         replies = requests.post(engine, json={"sender": sender, "message": message,
                                               "metadata": {"choice": message.startswith("/")}},
                                 headers=auth, timeout=30).json()
-        return "\n".join(r.get("text", "") for r in replies)
+        return "\n".join(r.get("text") or ((r.get("custom") or {}).get("answer") or {})
+                         .get("text", "") for r in replies)  # a typed answer's text too
 
     assert "รูปถ่ายคิวอาร์โค้ด" in say("ตรวจสอบวินมอไซค์ให้หน่อย")
     reply = say("/share_image" + json.dumps({"image_ref": ref}))

@@ -42,7 +42,8 @@ def parts(answer: Answer) -> list[Answer]:
     out = [Answer(t) for t in texts]
     out[0] = dataclasses.replace(out[0], image=answer.image)
     out[-1] = dataclasses.replace(out[-1], choices=answer.choices, call=answer.call,
-                                  links=answer.links)
+                                  links=answer.links, ask_location=answer.ask_location,
+                                  ask_photo=answer.ask_photo)  # a card is left to the text
     return out
 
 

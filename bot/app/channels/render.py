@@ -20,13 +20,25 @@ boundaries, never dropping a fact.
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from bot.app.channels.texts import TEXTS
-from bot.kernel.answer import KEY, Answer, AnswerError, Choice, Image, Target, numbered_text
+from bot.kernel.answer import (
+    KEY,
+    Answer,
+    AnswerError,
+    Call,
+    Card,
+    Choice,
+    Image,
+    Link,
+    Target,
+    numbered_text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +54,20 @@ MESSENGER_TEXT_MAX = 2000
 MESSENGER_QUICK_REPLY_MAX = 13
 MESSENGER_TITLE_MAX = 20
 MESSENGER_PAYLOAD_MAX = 1000
+# Cards. LINE Flex (https://developers.line.biz/en/reference/messaging-api/#flex-message):
+# altText at most 1,500 characters, a bubble's JSON at most 30 KB, a Flex button's label at
+# most 40 characters. Messenger generic template: title and subtitle at most 80 characters,
+# at most 3 buttons, a button title at most 20 characters.
+LINE_ALT_MAX = 1500
+LINE_BUBBLE_BYTES = 30_000
+LINE_FLEX_LABEL_MAX = 40
+CARD_FIELDS_MAX = 12  # rows shown on a card (the text has them all)
+CARD_VALUE_MAX = 160
+CARD_BUTTONS_MAX = 4
+MESSENGER_CARD_TEXT_MAX = 80
+MESSENGER_CARD_BUTTONS_MAX = 3
+# A card's status colour (white text on it has a contrast of at least 4.5:1).
+TONE_COLOURS = {"info": "#1A4F8B", "ok": "#17653A", "warn": "#8A5300", "danger": "#B3261E"}
 
 
 def complete(answer: Answer) -> Answer:
@@ -139,7 +165,7 @@ def compact(answers: list[Answer], limit: int) -> list[Answer]:
     for answer in answers:
         last = out[-1] if out else None
         if (last is not None and not last.choices and not last.image and not last.links
-                and not answer.image and _units(last.text) + 2 + _units(answer.text) <= limit):
+                and not last.card and not answer.card and not answer.image and _units(last.text) + 2 + _units(answer.text) <= limit):
             out[-1] = dataclasses.replace(answer, text=f"{last.text}\n\n{answer.text}",
                                           call=answer.call or last.call)
         else:
@@ -213,22 +239,132 @@ def _https_image(answer: Answer) -> str | None:
     return url if url and url.startswith("https://") and len(url) <= LINE_URL_MAX else None
 
 
+def _alt(text: str) -> str:
+    """``text`` as a Flex alt text: whole when it fits 1,500 characters, else cut at a
+    syllable boundary with "…" (the text itself is then sent too)."""
+    if _units(text) <= LINE_ALT_MAX:
+        return text
+    return split_text(text, LINE_ALT_MAX - 1)[0] + "…"
+
+
+def _card_buttons(card: Card) -> list[Choice | Call | Link]:
+    return [b for b in card.buttons if not isinstance(b, Link)
+            or b.url.startswith(("https://", "http://"))][:CARD_BUTTONS_MAX]
+
+
+def _line_action(button: Choice | Call | Link, limit: int = LINE_FLEX_LABEL_MAX) -> dict:
+    """A LINE action for a card button: a postback with the choice's message, a tel: link,
+    or an https link."""
+    if isinstance(button, Call):
+        label = _short(TEXTS("call_button", number=button.local), limit)
+        return {"type": "uri", "label": label, "uri": button.uri}
+    if isinstance(button, Link):
+        return {"type": "uri", "label": _short(button.title, limit), "uri": button.url}
+    data = button.target.message()
+    if len(data) > LINE_POSTBACK_DATA_MAX:
+        return {"type": "message", "label": _short(button.title, limit),
+                "text": _short(button.title, LINE_POSTBACK_DATA_MAX)}
+    return {"type": "postback", "label": _short(button.title, limit), "data": data,
+            "displayText": _short(button.title, 100)}
+
+
+def _flex_text(text: str, **style: Any) -> dict[str, Any]:
+    return {"type": "text", "text": text, "wrap": True, **style}
+
+
+def flex_bubble(card: Card, text: str = "") -> dict[str, Any]:
+    """A LINE Flex bubble for ``card``: title, subtitle, the status in words on its colour,
+    label/value rows, then ``text`` (the answer's complete text, so the card loses nothing
+    the text says), and up to four buttons (dark text on white, white on dark: high
+    contrast). Rows are left off the end until its JSON fits LINE's 30 KB (the text has
+    them all)."""
+    rows = [f for f in card.fields if f[0].strip() and f[1].strip()][:CARD_FIELDS_MAX]
+    while True:
+        bubble = _bubble(card, rows, text)
+        if not rows or len(json.dumps(bubble).encode()) <= LINE_BUBBLE_BYTES:
+            return bubble
+        rows = rows[:-1]
+
+
+def _bubble(card: Card, rows: list[tuple[str, str]], text: str) -> dict[str, Any]:
+    body: list[dict[str, Any]] = [_flex_text(_short(card.title, 100), weight="bold", size="xl",
+                                             color="#111111")]
+    if card.subtitle:
+        body.append(_flex_text(_short(card.subtitle, 200), size="md", color="#444444"))
+    if card.status:
+        body.append({"type": "box", "layout": "vertical", "cornerRadius": "md",
+                     "paddingAll": "md", "backgroundColor": TONE_COLOURS[card.tone],
+                     "contents": [_flex_text(_short(card.status, 200), weight="bold",
+                                             size="lg", color="#FFFFFF")]})
+    if rows:
+        body.append({"type": "separator", "margin": "md"})
+        body += [{"type": "box", "layout": "baseline", "spacing": "md", "contents": [
+            _flex_text(_short(label, 40), size="sm", color="#444444", flex=2),
+            _flex_text(_short(value, CARD_VALUE_MAX), size="md", color="#111111", flex=5,
+                       weight="bold")]} for label, value in rows]
+    if text:
+        body += [{"type": "separator", "margin": "md"},
+                 _flex_text(text, size="sm", color="#222222")]
+    bubble: dict[str, Any] = {"type": "bubble", "body": {
+        "type": "box", "layout": "vertical", "spacing": "md", "contents": body}}
+    buttons = _card_buttons(card)
+    if buttons:
+        bubble["footer"] = {"type": "box", "layout": "vertical", "spacing": "sm", "contents": [
+            {"type": "button", "height": "sm", "style": "primary" if i == 0 else "secondary",
+             "color": TONE_COLOURS["info"] if i == 0 else "#E8E8E8",
+             "action": _line_action(b)} for i, b in enumerate(buttons)]}
+    return bubble
+
+
+def line_card(answer: Answer) -> dict[str, Any]:
+    """A Flex message for an answer with a card; its alt text is the answer's complete text,
+    and so is the bubble's last part when the text fits the alt text (a longer text is sent
+    as text messages before the card)."""
+    whole = with_links(answer)
+    return {"type": "flex", "altText": _alt(whole),
+            "contents": flex_bubble(answer.card, whole if _units(whole) <= LINE_ALT_MAX
+                                    else "")}
+
+
+def _line_answer(answer: Answer) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    image = _https_image(answer)
+    if image:
+        out.append({"type": "image", "originalContentUrl": image, "previewImageUrl": image})
+    whole = with_links(answer)
+    if answer.card is not None:
+        if _units(whole) > LINE_ALT_MAX:  # the alt text is cut: the text goes too, whole
+            out.extend({"type": "text", "text": part} for part in split_text(whole,
+                                                                              LINE_TEXT_MAX))
+        out.append(line_card(answer))
+        return out
+    out.extend({"type": "text", "text": part} for part in split_text(whole, LINE_TEXT_MAX))
+    return out
+
+
 def line_messages(answers: list[Answer]) -> list[dict[str, Any]]:
     """LINE message objects (JSON form). Images only from https URLs, each followed by its text;
-    quick replies (at most 13) on the last message, a call button among them; every text
-    within LINE's length limit."""
+    an answer with a card as a Flex message whose alt text is its text; quick replies (at
+    most 13) on the last message: the choices, a call button, and the location picker or the
+    camera when the answer asks for a place or a photo; every text within LINE's limits."""
     out: list[dict[str, Any]] = []
     for answer in answers:
-        image = _https_image(answer)
-        if image:
-            out.append({"type": "image", "originalContentUrl": image, "previewImageUrl": image})
-        out.extend({"type": "text", "text": part}
-                   for part in split_text(with_links(answer), LINE_TEXT_MAX))
+        out += _line_answer(answer)
     choices = offered_choices(answers)
     call = next((a.call for a in reversed(answers) if a.call), None)
-    if (choices or call) and out:
-        items = []
-        for i, choice in enumerate(choices[:LINE_QUICK_REPLY_MAX - bool(call)], start=1):
+    last = answers[-1] if answers else None
+    tools: list[dict[str, Any]] = []
+    if last is not None and last.ask_location:
+        tools.append({"type": "location", "label": _short(TEXTS["location_button"],
+                                                          LINE_LABEL_MAX)})
+    if last is not None and last.ask_photo:
+        tools += [{"type": "camera", "label": _short(TEXTS["camera_button"], LINE_LABEL_MAX)},
+                  {"type": "cameraRoll", "label": _short(TEXTS["photo_button"],
+                                                         LINE_LABEL_MAX)}]
+    if (choices or call or tools) and out:
+        items = [{"type": "action", "action": tool} for tool in tools]
+        room = LINE_QUICK_REPLY_MAX - bool(call) - len(items)
+        for i, choice in enumerate(choices[:room], start=1):
             label = _short(f"{i}. {choice.title}", LINE_LABEL_MAX)
             data = choice.target.message()
             if len(data) <= LINE_POSTBACK_DATA_MAX:
@@ -258,9 +394,39 @@ def owners(answers: list[Answer], platform: Callable[[list[Answer]], list[Any]])
     return out
 
 
+def generic_template(card: Card) -> dict[str, Any]:
+    """A Messenger generic template for ``card`` (title and subtitle within 80 characters,
+    at most three buttons); the text sent before it says everything."""
+    sub = " · ".join(p for p in [card.status, card.subtitle,
+                                 *(f"{k} {v}" for k, v in card.fields)] if p)
+    buttons: list[dict[str, Any]] = []
+    for b in _card_buttons(card)[:MESSENGER_CARD_BUTTONS_MAX]:
+        if isinstance(b, Call):
+            buttons.append({"type": "phone_number", "payload": "+66" + b.local[1:]
+                            if b.local.startswith("0") else b.number,
+                            "title": _short(TEXTS("call_button", number=b.local),
+                                            MESSENGER_TITLE_MAX)})
+        elif isinstance(b, Link):
+            buttons.append({"type": "web_url", "url": b.url,
+                            "title": _short(b.title, MESSENGER_TITLE_MAX)})
+        elif len(b.target.message()) <= MESSENGER_PAYLOAD_MAX:
+            buttons.append({"type": "postback", "payload": b.target.message(),
+                            "title": _short(b.title, MESSENGER_TITLE_MAX)})
+    element: dict[str, Any] = {"title": _short(card.title, MESSENGER_CARD_TEXT_MAX)}
+    if sub:
+        element["subtitle"] = _short(sub, MESSENGER_CARD_TEXT_MAX)
+    if buttons:
+        element["buttons"] = buttons
+    return {"attachment": {"type": "template", "payload": {
+        "template_type": "generic", "elements": [element]}}}
+
+
 def messenger_messages(answers: list[Answer]) -> list[dict[str, Any]]:
     """Messenger Send API ``message`` objects: text parts within 2,000 characters, images from
-    https URLs before their text, quick replies (at most 13) on the last text."""
+    https URLs before their text, a card as a generic template after its text (Messenger has
+    no alt text: the text comes first, whole), quick replies (at most 13) on the last text.
+    Messenger's location quick reply is deprecated by Meta: an answer asking for a place says
+    in its text how to send one (the attachment button, or a typed place name)."""
     out: list[dict[str, Any]] = []
     for answer in answers:
         image = _https_image(answer)
@@ -268,6 +434,8 @@ def messenger_messages(answers: list[Answer]) -> list[dict[str, Any]]:
             out.append({"attachment": {"type": "image",
                                        "payload": {"url": image, "is_reusable": True}}})
         out.extend({"text": part} for part in split_text(with_links(answer), MESSENGER_TEXT_MAX))
+        if answer.card is not None:
+            out.append(generic_template(answer.card))
     choices = offered_choices(answers)
     texts = [m for m in out if "text" in m]
     if choices and texts:
@@ -282,6 +450,24 @@ def messenger_messages(answers: list[Answer]) -> list[dict[str, Any]]:
     return out
 
 
+def web_card(card: Card) -> dict[str, Any]:
+    """A card for the web chat: buttons as ``{"kind", "title", ...}`` (a choice's payload to
+    send back, a call's number and tel: URI, a link's URL)."""
+    buttons: list[dict[str, Any]] = []
+    for b in card.buttons[:CARD_BUTTONS_MAX]:
+        if isinstance(b, Choice):
+            buttons.append({"kind": "choice", "title": b.title, "payload": b.target.message()})
+        elif isinstance(b, Call):
+            buttons.append({"kind": "call", "title": TEXTS("call_button", number=b.local),
+                            "number": b.local, "uri": b.uri})
+        else:
+            buttons.append({"kind": "link", "title": b.title, "url": b.url})
+    return {"title": card.title, "subtitle": card.subtitle, "status": card.status,
+            "tone": card.tone, "colour": TONE_COLOURS[card.tone],
+            "fields": [{"label": k, "value": v} for k, v in card.fields[:CARD_FIELDS_MAX]],
+            "buttons": buttons}
+
+
 def web_messages(answers: list[Answer]) -> list[dict[str, Any]]:
     """The web chat's format, per message: ``text`` (complete), ``buttons`` (``title`` and the
     ``payload`` to send back as text), ``image`` and its ``alt``, named ``links``, ``call``."""
@@ -291,5 +477,7 @@ def web_messages(answers: list[Answer]) -> list[dict[str, Any]]:
              "alt": a.image.alt if a.image else None,
              "links": [{"title": link.title, "url": link.url} for link in a.links],
              "call": {"number": a.call.local, "name": a.call.name, "uri": a.call.uri}
-             if a.call else None}
+             if a.call else None,
+             "card": web_card(a.card) if a.card else None,
+             "ask_location": a.ask_location, "ask_photo": a.ask_photo}
             for a in answers]

@@ -149,6 +149,9 @@ class FakeLine(_Server):
         self.contents: dict[str, tuple[bytes, str]] = {}
         self.quota: int | None = None  # monthly push limit; None: unlimited
         self._retry_keys: set[str] = set()
+        self.richmenus: dict[str, dict[str, Any]] = {}
+        self.richmenu_images: dict[str, bytes] = {}
+        self.default_richmenu: str | None = None
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -158,7 +161,69 @@ class FakeLine(_Server):
         app.router.add_get("/v2/bot/message/{id}/content", self.content)
         app.router.add_get("/v2/bot/message/quota", self.quota_limit)
         app.router.add_get("/v2/bot/message/quota/consumption", self.quota_used)
+        app.router.add_post("/v2/bot/richmenu", self.richmenu_create)
+        app.router.add_get("/v2/bot/richmenu/list", self.richmenu_list)
+        app.router.add_post("/v2/bot/richmenu/{id}/content", self.richmenu_image)
+        app.router.add_delete("/v2/bot/richmenu/{id}", self.richmenu_delete)
+        app.router.add_post("/v2/bot/user/all/richmenu/{id}", self.richmenu_default)
         return app
+
+    # --- rich menus: kept in ``richmenus`` (id -> object), ``richmenu_images``, ``default``
+
+    async def richmenu_create(self, request: web.Request) -> web.Response:
+        body, refused = await self._json(request)
+        if refused:
+            return refused
+        size = body.get("size") or {}
+        areas = body.get("areas") or []
+        bad = (size not in ({"width": 2500, "height": 1686}, {"width": 2500, "height": 843})
+               or not 1 <= len(areas) <= 20 or len(body.get("chatBarText", "")) > 14
+               or any(a["bounds"]["x"] + a["bounds"]["width"] > size["width"]
+                      or a["bounds"]["y"] + a["bounds"]["height"] > size["height"]
+                      for a in areas))
+        if bad:
+            self.record(request, body, 400)
+            return web.json_response({"message": "The request body has 1 error(s)"}, status=400)
+        menu_id = f"richmenu-{len(self.richmenus) + 1:032d}"
+        self.richmenus[menu_id] = {**body, "richMenuId": menu_id}
+        self.record(request, body, 200)
+        return web.json_response({"richMenuId": menu_id})
+
+    async def richmenu_list(self, request: web.Request) -> web.Response:
+        self.record(request, None, 200)
+        return web.json_response({"richmenus": list(self.richmenus.values())})
+
+    async def richmenu_image(self, request: web.Request) -> web.Response:
+        data = await request.read()
+        menu_id = request.match_info["id"]
+        ok = (request.headers.get("Authorization") == f"Bearer {self.token}"
+              and menu_id in self.richmenus and request.content_type == "image/png"
+              and data.startswith(b"\x89PNG") and len(data) <= 1024 * 1024)
+        self.record(request, {"bytes": len(data), "content_type": request.content_type},
+                    200 if ok else 400)
+        if not ok:
+            return web.json_response({"message": "An image has already been uploaded or the "
+                                      "image is invalid"}, status=400)
+        self.richmenu_images[menu_id] = data
+        return web.json_response({})
+
+    async def richmenu_default(self, request: web.Request) -> web.Response:
+        menu_id = request.match_info["id"]
+        ok = menu_id in self.richmenu_images  # LINE refuses a menu without its image
+        self.record(request, None, 200 if ok else 400)
+        if not ok:
+            return web.json_response({"message": "must upload richmenu image before applying "
+                                      "it to user"}, status=400)
+        self.default_richmenu = menu_id
+        return web.json_response({})
+
+    async def richmenu_delete(self, request: web.Request) -> web.Response:
+        menu_id = request.match_info["id"]
+        found = self.richmenus.pop(menu_id, None)
+        self.richmenu_images.pop(menu_id, None)
+        self.record(request, None, 200 if found else 404)
+        return web.json_response({} if found else {"message": "Not found"},
+                                 status=200 if found else 404)
 
     async def quota_limit(self, request: web.Request) -> web.Response:
         self.record(request, None, 200)
@@ -245,6 +310,7 @@ class FakeGraph(_Server):
         self.version = version
         self.unavailable: set[str] = set()
         self.files: dict[str, tuple[bytes, str]] = {}
+        self.profile: dict[str, Any] = {}
 
     @property
     def api_base(self) -> str:
@@ -253,8 +319,31 @@ class FakeGraph(_Server):
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_post(f"/{self.version}/me/messages", self.messages)
+        app.router.add_post(f"/{self.version}/me/messenger_profile", self.messenger_profile)
         app.router.add_get("/files/{name}", self.file)
         return app
+
+    async def messenger_profile(self, request: web.Request) -> web.Response:
+        """The Messenger Profile API: the fields set are kept in ``profile``."""
+        body = await request.json()
+        if request.query.get("access_token") != self.token:
+            self.record(request, body, 401)
+            return web.json_response({"error": {"code": 190, "message": "Invalid OAuth "
+                                                "access token"}}, status=401)
+        menus = body.get("persistent_menu") or []
+        breakers = body.get("ice_breakers") or []
+        bad = (any(len(m.get("call_to_actions", [])) > 20 for m in menus)
+               or any(len(b.get("call_to_actions", [])) > 4 for b in breakers)
+               or any(len(i.get("title", "")) > 30 for m in menus
+                      for i in m.get("call_to_actions", []))
+               or ("get_started" in body and not body["get_started"].get("payload")))
+        if bad:
+            self.record(request, body, 400)
+            return web.json_response({"error": {"code": 100, "message": "Invalid parameter"}},
+                                     status=400)
+        self.profile.update(body)
+        self.record(request, body, 200)
+        return web.json_response({"result": "success"})
 
     async def messages(self, request: web.Request) -> web.Response:
         body = await request.json()

@@ -110,6 +110,48 @@
     item.append(list);
   }
 
+  // --- cards (issue 17): the answer's facts as a section with a heading, the status in words,
+  // label/value rows and named buttons (a choice sends its payload, a call and a link are links).
+  function addCard(item, card) {
+    if (!card || !card.title) return;
+    const section = element("section", "card tone-" + (card.tone || "info"));
+    const heading = element("h3", "", card.title);
+    heading.id = "card-" + Math.random().toString(36).slice(2);
+    section.setAttribute("aria-labelledby", heading.id);
+    section.append(heading);
+    if (card.subtitle) section.append(element("p", "card-sub", card.subtitle));
+    if (card.status) section.append(element("p", "card-status", card.status));
+    if ((card.fields || []).length) {
+      const rows = element("dl");
+      for (const field of card.fields) {
+        rows.append(element("dt", "", field.label), element("dd", "", field.value));
+      }
+      section.append(rows);
+    }
+    const actions = element("div", "card-actions");
+    for (const b of card.buttons || []) {
+      if (b.kind === "choice") {
+        const button = element("button", "", b.title);
+        button.type = "button";
+        button.addEventListener("click", () => submit({ text: b.payload || b.title }, b.title));
+        actions.append(button);
+      } else if (b.kind === "call" && /^tel:\+?[0-9]+$/.test(b.uri || "")) {
+        const a = element("a", "", b.title);
+        a.href = b.uri;
+        actions.append(a);
+      } else if (b.kind === "link" && /^(https?:\/\/|\/(?!\/))/.test(b.url || "")) {
+        const a = element("a", "", b.title);
+        a.href = b.url;
+        a.target = "_blank";
+        a.rel = "noopener noreferrer";
+        a.append(element("span", "visually-hidden", NEW_TAB));
+        actions.append(a);
+      }
+    }
+    if (actions.childElementCount) section.append(actions);
+    item.append(section);
+  }
+
   function addBotMessage(message) {
     return addMessage("bot", message.text, (item) => {
       if (message.image) {
@@ -119,6 +161,7 @@
         item.append(img);
       }
       addLinks(item, message.links);
+      addCard(item, message.card);
       const buttons = message.buttons || [];
       if (!buttons.length) return;
       const list = element("ol", "choices");
