@@ -229,10 +229,11 @@ def coverage_message(cov: Coverage, place: Place | None = None) -> Reply:
         head = t("outside_near", km=km(cov.edge_distance_m), station=st.name_th,
                  division=st.division)
     first = [head, *phone_lines(st)]
+    # an area's centre is not where the user is, so only a point-like place gets a distance
+    distance = place is None or (place.kind in POINT_KINDS and cov.distance_m >= 100)
     if place is None:
         first.append(t("distance", km=km(cov.distance_m)))
-    elif place.kind in POINT_KINDS and cov.distance_m >= 100:
-        # an area's centre is not where the user is, so only a point-like place gets a distance
+    elif distance:
         first.append(t("distance_from_place", place=place.name_th, km=km(cov.distance_m)))
     if place is not None and place.category == "road":
         first.append(t("road_long"))
@@ -240,16 +241,18 @@ def coverage_message(cov: Coverage, place: Place | None = None) -> Reply:
     reply = message([first, [t("area", area=st.area_th), t("approximate")],
                      [t("map", url=map_url(st))], [t("next_steps")]], next_steps(),
                     call=_call(st), station=st.station_id)
-    card = station_card(cov, _call(st))
+    card = station_card(cov, _call(st), distance)
     return replace(reply, answers=(replace(reply.answers[0], card=card), *reply.answers[1:]))
 
 
-def station_card(cov: Coverage, call: Call | None) -> Card:
-    """The station as a card: name, division, area, distance, phone; call and map buttons
-    (the facts are in the answer's text too)."""
+def station_card(cov: Coverage, call: Call | None, distance: bool = True) -> Card:
+    """The station as a card: name, division, area, distance (when the text gives one),
+    phone; call and map buttons (the facts are in the answer's text too)."""
     st = cov.station
-    fields = [(t("card_area"), st.area_th), (t("card_distance"), t("card_km", km=km(cov.distance_m))),
-              (t("card_phone"), st.phone or t("card_no_phone"))]
+    fields = [(t("card_area"), st.area_th)]
+    if distance:
+        fields.append((t("card_distance"), t("card_km", km=km(cov.distance_m))))
+    fields.append((t("card_phone"), st.phone or t("card_no_phone")))
     buttons: list[Any] = [call] if call else []
     buttons += [Link(t("card_map"), map_url(st)), *next_steps()[:1]]
     status, tone = ("", "info") if cov.inside else (t("card_outside"), "warn")

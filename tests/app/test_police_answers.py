@@ -53,6 +53,11 @@ def test_typed_place_gets_its_station():
     message = service.station_for_text("อยู่ลาดพร้าว แจ้งความที่ไหน")
     assert message.text.startswith("สถานีตำรวจที่ดูแลลาดพร้าว: สน.ลาดพร้าว")
     assert service.station_for_text("สวัสดีครับ") is None
+    # a district's centre is not where the user is: neither the text nor the card says
+    # how far the station is (a shared point gets its distance: the tests above)
+    card = message.answers[0].card
+    assert "ระยะ" not in message.text and card is not None
+    assert [label for label, _ in card.fields] == ["พื้นที่", "โทร"]
 
 
 def test_ambiguous_place_gets_a_numbered_choice_that_carries_the_point():

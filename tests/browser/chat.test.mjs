@@ -6,7 +6,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -235,6 +235,31 @@ test("an answer with an image, named links and choices is shown whole and passes
   assert.deepEqual(await axeViolations(page), []);
   await page.context().close();
 });
+
+// --- cards (issue 17): the same card as LINE's Flex bubble, as accessible HTML ---------------
+
+// Real answers from the running product that carry a card (the skills set it on the answers
+// people act on). Each card is checked with axe-core and kept as a screenshot under var/cards/
+// for review (not committed).
+for (const [name, question] of [["station", "อยู่ลาดพร้าว แจ้งความที่ไหน"],
+  ["shelter", "ศูนย์พักพิงใกล้ฉัน อยู่วารินชำราบ"]]) {
+  test(`the ${name} card in the web chat: a named section with its facts, 0 axe violations`, async () => {
+    const page = await newPage();
+    await tabTo(page, "#message");
+    await say(page, question);
+    const card = "#messages > .msg.bot section.card";
+    await page.waitForSelector(card, { timeout: REPLY_TIMEOUT });
+    const named = await page.$eval(card, (s) =>
+      document.getElementById(s.getAttribute("aria-labelledby"))?.textContent || "");
+    assert.ok(named.length > 0, "the card is named by its heading");
+    assert.ok(await page.$$eval(`${card} dd`, (dd) => dd.length) > 0, "the card lists its facts");
+    assert.deepEqual(await axeViolations(page), []);
+    const shots = path.join(ROOT, "var", "cards");
+    mkdirSync(shots, { recursive: true });
+    await (await page.$(card)).screenshot({ path: path.join(shots, `${name}.web.png`) });
+    await page.context().close();
+  });
+}
 
 // --- access (issue 13): short replies, announcements, the guided flow, the service pages -----
 

@@ -115,7 +115,7 @@
   function addCard(item, card) {
     if (!card || !card.title) return;
     const section = element("section", "card tone-" + (card.tone || "info"));
-    const heading = element("h3", "", card.title);
+    const heading = element("h2", "", card.title);
     heading.id = "card-" + Math.random().toString(36).slice(2);
     section.setAttribute("aria-labelledby", heading.id);
     section.append(heading);
