@@ -78,9 +78,12 @@ class Reply:
 
     def then(self, *texts: str, asks: bool | None = None) -> Reply:
         """This reply with more bubbles after it (each complete on its own); its choices
-        move to the last bubble, where a choice is looked for."""
-        return replace(self, answers=_answers([*self.bubbles, *texts], self.choices, self.call),
-                       asks=self.asks if asks is None else asks)
+        move to the last bubble, where a choice is looked for; its card stays on the first."""
+        answers = _answers([*self.bubbles, *texts], self.choices, self.call)
+        card = self.answers[0].card if self.answers else None
+        if card is not None:
+            answers = (replace(answers[0], card=card), *answers[1:])
+        return replace(self, answers=answers, asks=self.asks if asks is None else asks)
 
     def __post_init__(self) -> None:
         # a reply that asks for a place offers the location picker where a platform has one

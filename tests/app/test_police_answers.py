@@ -58,6 +58,9 @@ def test_typed_place_gets_its_station():
     card = message.answers[0].card
     assert "ระยะ" not in message.text and card is not None
     assert [label for label, _ in card.fields] == ["พื้นที่", "โทร"]
+    # more said after it (a legal answer, a question) keeps the card with the station
+    longer = message.then("ต้องการอะไรต่อ")
+    assert longer.answers[0].card == card and "ต้องการอะไรต่อ" in longer.all_text()
 
 
 def test_ambiguous_place_gets_a_numbered_choice_that_carries_the_point():
