@@ -6,133 +6,29 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { createRequire } from "node:module";
-import { chromium } from "playwright-core";
+import { PYTHON, REPLY_TIMEOUT, ROOT, axeViolations, botMessages, launchChromium, say,
+  startProduct, tabTo } from "./product.mjs";
 
-const require = createRequire(import.meta.url);
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const PYTHON = path.join(ROOT, ".venv", "bin", "python");
-const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
-const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const REPLY_TIMEOUT = 30_000;
-
-let app, varDir, browser, baseUrl;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-// Starts `python -m bot.tools.run` and resolves once it prints that it is ready.
-async function startProduct() {
-  const [appPort, enginePort, actionPort] = [await freePort(), await freePort(), await freePort()];
-  varDir = mkdtempSync(path.join(tmpdir(), "govbot-browser-"));
-  const env = { ...process.env, VAR_DIR: varDir, APP_PORT: String(appPort),
-    ENGINE_PORT: String(enginePort), ACTION_PORT: String(actionPort) };
-  delete env.DATABASE_URL;
-  app = spawn(PYTHON, ["-m", "bot.tools.run"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not ready in 300 s:\n${output}`)), 300_000);
-    const read = (chunk) => {
-      output += chunk;
-      if (output.includes("press Ctrl-C to stop")) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    app.stdout.on("data", read);
-    app.stderr.on("data", read);
-    app.on("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`bot.tools.run exited with ${code}:\n${output.slice(-3000)}`));
-    });
-  });
-  app.removeAllListeners("exit");
-  baseUrl = `http://127.0.0.1:${appPort}/`;
-}
-
-async function stopProduct() {
-  if (app && app.exitCode === null) {
-    const exited = new Promise((resolve) => app.on("exit", resolve));
-    app.kill("SIGINT");
-    const timer = setTimeout(() => app.kill("SIGKILL"), 60_000);
-    await exited;
-    clearTimeout(timer);
-  }
-  if (varDir) rmSync(varDir, { recursive: true, force: true });
-}
+let product, browser, baseUrl;
 
 before(async () => {
-  assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM} (apt-get install chromium)`);
-  await startProduct();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    // playwright-core gives each launch a fresh profile directory (--user-data-dir).
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  product = await startProduct("govbot-browser-");
+  baseUrl = product.baseUrl;
+  browser = await launchChromium();
 });
 
 after(async () => {
   if (browser) await browser.close();
-  await stopProduct();
+  if (product) await product.stop();
 });
 
 async function newPage(options = {}) {
   const context = await browser.newContext({ locale: "th-TH", ...options });
   const page = await context.newPage();
-  await page.goto(baseUrl);
+  await page.goto(`${baseUrl}/`);
   return page;
-}
-
-// axe-core over the whole page, every rule axe runs by default (WCAG A/AA and best practices).
-// Evaluated through the DevTools protocol, so the page's Content-Security-Policy stays on.
-async function axeViolations(page) {
-  // A new message fades in (150 ms): colours are judged once it is fully shown, as people see it.
-  await page.waitForFunction(
-    () => document.getAnimations().every((a) => a.playState !== "running"));
-  await page.evaluate(AXE);
-  const results = await page.evaluate(() => window.axe.run(document));
-  return results.violations.map((v) => ({
-    id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")),
-  }));
-}
-
-// Presses Tab until `selector` has focus; returns how many presses it took.
-async function tabTo(page, selector, key = "Tab", limit = 40) {
-  for (let presses = 1; presses <= limit; presses += 1) {
-    await page.keyboard.press(key);
-    if (await page.evaluate((s) => document.activeElement?.matches(s), selector)) return presses;
-  }
-  throw new Error(`${selector} never got focus with ${key}`);
-}
-
-async function botMessages(page) {
-  return page.$$eval("#log .msg.bot .text", (nodes) => nodes.map((n) => n.textContent));
-}
-
-// Types a message and presses Enter; resolves with the bot messages that answered it.
-async function say(page, text) {
-  const before = (await botMessages(page)).length;
-  await page.keyboard.type(text);
-  await page.keyboard.press("Enter");
-  await page.waitForFunction((n) => document.querySelectorAll("#log .msg.bot").length > n,
-    before, { timeout: REPLY_TIMEOUT });
-  await page.waitForFunction(() => !document.getElementById("send").disabled);
-  return (await botMessages(page)).slice(before).join("\n");
 }
 
 async function focusedId(page) {

@@ -7,127 +7,33 @@
 // temporary var/), with an operator made by `python -m bot.app.console create-user`.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { createRequire } from "node:module";
-import { chromium } from "playwright-core";
+import { execFileSync } from "node:child_process";
+import { PYTHON, ROOT, REPLY_TIMEOUT as TIMEOUT, axeViolations, launchChromium, say,
+  startProduct, tabTo } from "./product.mjs";
 
-const require = createRequire(import.meta.url);
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const PYTHON = path.join(ROOT, ".venv", "bin", "python");
-const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
-const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const TIMEOUT = 30_000;
 const PASSWORD = "operator password 1";
 
-let app, varDir, browser, baseUrl;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startProduct() {
-  const [appPort, enginePort, actionPort] = [await freePort(), await freePort(), await freePort()];
-  varDir = mkdtempSync(path.join(tmpdir(), "govbot-console-"));
-  const env = { ...process.env, VAR_DIR: varDir, APP_PORT: String(appPort),
-    ENGINE_PORT: String(enginePort), ACTION_PORT: String(actionPort), CONSOLE_HOURS: "24h" };
-  delete env.DATABASE_URL;
-  execFileSync(PYTHON, ["-m", "bot.app.console", "create-user", "somjai", "operator"],
-    { cwd: ROOT, env: { ...env, CONSOLE_PASSWORD: PASSWORD } });
-  execFileSync(PYTHON, ["-m", "bot.app.console", "create-admin", "chief"],
-    { cwd: ROOT, env: { ...env, CONSOLE_PASSWORD: PASSWORD } });
-  app = spawn(PYTHON, ["-m", "bot.tools.run"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not ready in 300 s:\n${output}`)), 300_000);
-    const read = (chunk) => {
-      output += chunk;
-      if (output.includes("press Ctrl-C to stop")) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    app.stdout.on("data", read);
-    app.stderr.on("data", read);
-    app.on("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`bot.tools.run exited with ${code}:\n${output.slice(-3000)}`));
-    });
-  });
-  app.removeAllListeners("exit");
-  baseUrl = `http://127.0.0.1:${appPort}`;
-}
-
-async function stopProduct() {
-  if (app && app.exitCode === null) {
-    const exited = new Promise((resolve) => app.on("exit", resolve));
-    app.kill("SIGINT");
-    const timer = setTimeout(() => app.kill("SIGKILL"), 60_000);
-    await exited;
-    clearTimeout(timer);
-  }
-  if (varDir) rmSync(varDir, { recursive: true, force: true });
-}
+let product, browser, baseUrl;
 
 before(async () => {
-  assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM} (apt-get install chromium)`);
-  await startProduct();
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync", "--no-first-run"] });
+  product = await startProduct("govbot-console-", { CONSOLE_HOURS: "24h" }, (env) => {
+    for (const args of [["create-user", "somjai", "operator"], ["create-admin", "chief"]]) {
+      execFileSync(PYTHON, ["-m", "bot.app.console", ...args],
+        { cwd: ROOT, env: { ...env, CONSOLE_PASSWORD: PASSWORD } });
+    }
+  });
+  baseUrl = product.baseUrl;
+  browser = await launchChromium();
 });
 
 after(async () => {
   if (browser) await browser.close();
-  await stopProduct();
+  if (product) await product.stop();
 });
-
-async function axeViolations(page) {
-  await page.waitForFunction(
-    () => document.getAnimations().every((a) => a.playState !== "running"));
-  await page.evaluate(AXE);
-  const results = await page.evaluate(() => window.axe.run(document));
-  return results.violations.map((v) => ({
-    id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")),
-  }));
-}
-
-async function tabTo(page, selector, limit = 60) {
-  for (let presses = 1; presses <= limit; presses += 1) {
-    await page.keyboard.press("Tab");
-    if (await page.evaluate((s) => document.activeElement?.matches(s), selector)) return;
-  }
-  throw new Error(`${selector} never got focus with Tab`);
-}
-
-async function botTexts(page) {
-  return page.$$eval("#log .msg.bot .text", (nodes) => nodes.map((n) => n.textContent));
-}
 
 async function waitBot(page, words) {
   await page.waitForFunction((w) => [...document.querySelectorAll("#log .msg.bot .text")]
     .some((n) => n.textContent.includes(w)), words, { timeout: TIMEOUT });
-}
-
-async function say(page, text) {
-  const before = (await botTexts(page)).length;
-  await page.keyboard.type(text);
-  await page.keyboard.press("Enter");
-  await page.waitForFunction((n) => document.querySelectorAll("#log .msg.bot").length > n,
-    before, { timeout: TIMEOUT });
-  await page.waitForFunction(() => !document.getElementById("send").disabled);
-  return (await botTexts(page)).slice(before).join("\n");
 }
 
 // Submits the form of the focused button with Enter and waits for the next page.
