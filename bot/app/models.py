@@ -7,14 +7,17 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from bot.kernel.cases import CaseNumbered
 from bot.kernel.db import Base, utcnow
 
 
-class HandoffRequest(Base):
+class HandoffRequest(CaseNumbered, Base):
     """A citizen asked for a human; the operator console serves these.
 
     At most one open request per conversation: asking again returns the same case.
     """
+
+    CASE_PREFIX = "H"
 
     __tablename__ = "handoff_requests"
 
@@ -43,7 +46,3 @@ class HandoffRequest(Base):
               sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
     )
 
-    @property
-    def case_number(self) -> str:
-        """The number told to the citizen, e.g. ``H-000042``."""
-        return f"H-{self.id:06d}"

@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from bot.kernel.cases import CaseNumbered, case_number
 from bot.kernel.db import Base, utcnow
 
 SITE_KINDS = ("warehouse", "office", "shelter", "hospital")
@@ -263,7 +264,7 @@ class Request(Base):
     @property
     def ref(self) -> str:
         """The request's number, e.g. ``DR-000042``."""
-        return f"DR-{self.id:06d}"
+        return case_number("DR", self.id)
 
 
 class RequestItem(Base):
@@ -338,8 +339,10 @@ class MergeProposal(Base):
     __table_args__ = (UniqueConstraint("entity", "left_id", "right_id", name="uq_disaster_merge"),)
 
 
-class HelpCase(Base):
+class HelpCase(CaseNumbered, Base):
     """A citizen's help request from chat: a case number and a status they can ask about."""
+
+    CASE_PREFIX = "DS"
 
     __tablename__ = "disaster_help_cases"
 
@@ -357,14 +360,10 @@ class HelpCase(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
                                                  onupdate=utcnow)
 
-    @property
-    def case_number(self) -> str:
-        """The number told to the citizen, e.g. ``DS-000042``."""
-        return f"DS-{self.id:06d}"
-
 
 class AgencyKey(Base):
     """A staff API key of one organisation (only its sha256 is stored)."""
+
 
     __tablename__ = "disaster_agency_keys"
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from bot.kernel import notify
 from bot.kernel.answer import Answer, Call, Card, Target, ask
+from bot.kernel.cases import case_number
 from bot.kernel.db import utcnow
 from bot.kernel.text import BUBBLE_MAX, visible_length
 
@@ -187,7 +188,7 @@ def case_status(session: Session, sender_id: str, text: str) -> Answer:
     if wanted is not None:
         case = session.scalars(query.where(HelpCase.id == wanted)).first()
         if case is None:
-            return Answer(texts("chat.case_not_found", case=f"DS-{wanted:06d}"))
+            return Answer(texts("chat.case_not_found", case=case_number(HelpCase.CASE_PREFIX, wanted)))
         cases = [case]
     else:
         cases = list(session.scalars(query.order_by(HelpCase.id.desc()).limit(3)))

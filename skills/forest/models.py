@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from bot.kernel.cases import CaseNumbered
 from bot.kernel.db import Base, utcnow
 
 # Alarm lifecycle (ThingsBoard): ACTIVE_UNACK → ACTIVE_ACK → CLEARED_UNACK → CLEARED_ACK.
@@ -256,8 +257,10 @@ class Hotspot(Base):
     )
 
 
-class FireReport(Base):
+class FireReport(CaseNumbered, Base):
     """A citizen's fire report: where, an optional photo, and the agency it went to."""
+
+    CASE_PREFIX = "FF"
 
     __tablename__ = "forest_fire_reports"
 
@@ -271,14 +274,10 @@ class FireReport(Base):
     request_key: Mapped[str | None] = mapped_column(String(120), unique=True, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    @property
-    def case_number(self) -> str:
-        """The number told to the citizen, e.g. ``FF-000007``."""
-        return f"FF-{self.id:06d}"
-
 
 class AgencyKey(Base):
     """An agency's API key for acknowledging and clearing alarms (SHA-256 hash only)."""
+
 
     __tablename__ = "forest_agency_keys"
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from bot.kernel.cases import CaseNumbered
 from bot.kernel.db import Base, utcnow
 
 # Registry statuses; "revoked" also invalidates the vest QR.
@@ -58,8 +59,10 @@ class Rider(Base):
         return self.source.startswith("synthetic")
 
 
-class Complaint(Base):
+class Complaint(CaseNumbered, Base):
     """A citizen's complaint about a ride; the sender id lets status changes reach them."""
+
+    CASE_PREFIX = "MT"
 
     __tablename__ = "motortaxi_complaints"
 
@@ -87,11 +90,6 @@ class Complaint(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
                                                  onupdate=utcnow)
 
-    @property
-    def case_number(self) -> str:
-        """The number told to the citizen, e.g. ``MT-000042``."""
-        return f"MT-{self.id:06d}"
-
 
 class Trip(Base):
     """A trip a passenger shared with a trusted person through an unguessable link."""
@@ -109,6 +107,7 @@ class Trip(Base):
 
 class Position(Base):
     """A rider's reported position; purged after the retention period (data minimisation)."""
+
 
     __tablename__ = "motortaxi_positions"
 

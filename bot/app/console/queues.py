@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, MetaData, Table, inspect, select
 
+from bot.kernel.cases import case_number
+
 LIMIT = 100
 
 
@@ -20,28 +22,28 @@ class Queue:
     title: str  # Thai
     table: str
     columns: tuple[tuple[str, str], ...]  # (column, Thai heading)
-    prefix: str  # case number: prefix + zero-padded id
+    prefix: str  # case number: bot.kernel.cases.case_number(prefix, id)
 
 
 QUEUES = (
     Queue("motortaxi", "เรื่องร้องเรียนวินมอเตอร์ไซค์", "motortaxi_complaints",
           (("id", "เลขเรื่อง"), ("category", "ประเภท"), ("place", "สถานที่"),
-           ("status", "สถานะ"), ("created_at", "รับเรื่องเมื่อ")), "MT-"),
+           ("status", "สถานะ"), ("created_at", "รับเรื่องเมื่อ")), "MT"),
     Queue("signtax", "แบบแสดงรายการภาษีป้าย", "signtax_filings",
           (("id", "เลขเรื่อง"), ("tax_year", "ปีภาษี"), ("filed_on", "ยื่นเมื่อ"),
-           ("tax_satang", "ภาษี (สตางค์)"), ("created_at", "บันทึกเมื่อ")), "ST-"),
+           ("tax_satang", "ภาษี (สตางค์)"), ("created_at", "บันทึกเมื่อ")), "ST"),
     Queue("police", "ประกาศเตือนภัยของตำรวจ", "police_warnings",
           (("id", "เลขเรื่อง"), ("district_th", "อำเภอ/เขต"), ("province_th", "จังหวัด"),
-           ("text", "ข้อความ"), ("created_at", "ประกาศเมื่อ")), "PW-"),
+           ("text", "ข้อความ"), ("created_at", "ประกาศเมื่อ")), "PW"),
     Queue("forest", "สัญญาณเตือนไฟป่า", "forest_alarms",
           (("id", "เลขเรื่อง"), ("type", "ประเภท"), ("severity", "ระดับ"),
-           ("status", "สถานะ"), ("start_ts", "เริ่มเมื่อ")), "FA-"),
+           ("status", "สถานะ"), ("start_ts", "เริ่มเมื่อ")), "FA"),
     Queue("disaster", "คำขอสิ่งของช่วยเหลือภัยพิบัติ", "disaster_requests",
           (("id", "เลขเรื่อง"), ("requester_name", "ผู้ขอ"), ("place_th", "สถานที่"),
-           ("status", "สถานะ"), ("created_at", "รับเรื่องเมื่อ")), "DR-"),
+           ("status", "สถานะ"), ("created_at", "รับเรื่องเมื่อ")), "DR"),
     Queue("disaster", "ผู้ขอความช่วยเหลือภัยพิบัติ", "disaster_help_cases",
           (("id", "เลขเรื่อง"), ("place_th", "สถานที่"), ("status", "สถานะ"),
-           ("created_at", "รับเรื่องเมื่อ")), "DH-"),
+           ("created_at", "รับเรื่องเมื่อ")), "DH"),
 )
 
 
@@ -79,6 +81,6 @@ def _cell(queue: Queue, column: str, value: object) -> str:
     if value is None:
         return "-"
     if column == "id":
-        return f"{queue.prefix}{value:06d}" if isinstance(value, int) else str(value)
+        return case_number(queue.prefix, value) if isinstance(value, int) else str(value)
     text = str(value)
     return text if len(text) <= 120 else text[:119] + "…"

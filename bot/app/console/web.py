@@ -35,6 +35,7 @@ from bot.app.console.models import (
     StaffUser,
 )
 from bot.app.models import HandoffRequest
+from bot.kernel.cases import case_number
 from bot.kernel.db import engine_for, session_factory, utcnow
 from bot.kernel.ratelimit import client_key
 from bot.kernel.settings import Settings
@@ -286,7 +287,7 @@ class Console:
             return work(session, case)
 
         try:
-            await asyncio.to_thread(self._act, request, user, action, f"H-{case_id:06d}",
+            await asyncio.to_thread(self._act, request, user, action, case_number(HandoffRequest.CASE_PREFIX, case_id),
                                     detail, run)
         except Refused as exc:
             if exc.key == "not_found":
