@@ -15,7 +15,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -117,23 +117,26 @@ def purge_configured(settings: Settings | None = None, now: float | None = None)
 
 
 class Housekeeping:
-    """The web app's hourly chores: forget old redelivery records (``dedupe.forget_old``)
-    and delete old tracker events; a locked tracker database is tried again in a minute."""
+    """The web app's hourly chores: ``forget`` (old redelivery records, ``dedupe.forget_old``;
+    stale texts kept for short replies, ``ReplyPrefs.forget_old``; each on its own, a failing
+    one is logged and the rest still run) and deleting old tracker events; a locked tracker
+    database is tried again in a minute."""
 
     EVERY = 3600.0  # seconds
     RETRY = 60.0
 
-    def __init__(self, forget_events: Callable[[], object],
+    def __init__(self, forget: Sequence[Callable[[], object]],
                  settings: Settings | None = None) -> None:
-        self.forget_events = forget_events
+        self.forget = list(forget)
         self.settings = settings  # None: read from the environment each time
 
     async def run_once(self) -> bool:
         """One round; False when the tracker database was busy (try again soon)."""
-        try:
-            await asyncio.to_thread(self.forget_events)
-        except Exception:
-            log.exception("forgetting old channel events failed")
+        for chore in self.forget:
+            try:
+                await asyncio.to_thread(chore)
+            except Exception:
+                log.exception("housekeeping: %s failed", getattr(chore, "__qualname__", chore))
         try:
             return await asyncio.to_thread(purge_configured, self.settings) is not None
         except Exception:

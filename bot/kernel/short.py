@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, String
+from sqlalchemy import JSON, Boolean, DateTime, String, delete, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bot.kernel.db import Base, utcnow
@@ -34,6 +34,7 @@ from bot.kernel.text import normalize
 # playbook 4.2.4: messages as short as possible, long content split into several messages).
 BUBBLE = 200
 PER_TURN = 2  # short messages shown per turn; "ต่อ" gives the next ones
+KEPT = timedelta(days=1)  # what was left to read ("ต่อ", "อ่านอีกครั้ง") is forgotten after this
 
 _POLITE = re.compile(r"\s*(ค่ะ|คะ|ครับ|นะ|หน่อย|ด้วย|จ้า|จ้ะ|ได้ไหม|please)+$")
 COMMANDS = {
@@ -156,6 +157,18 @@ def preference(session: Session, sender: str) -> ReplyPreference:
         row = ReplyPreference(sender_id=sender, short=False, pending=[], last=[])
         session.add(row)
     return row
+
+
+def forget_old(session: Session, older_than: timedelta = KEPT) -> int:
+    """Forget what was left to read by users quiet for ``older_than``: their texts (which can
+    repeat what they told a service) are cleared, and a row that then says nothing (short
+    mode off) is deleted; the short-mode choice itself is kept. How many rows changed."""
+    before = utcnow() - older_than
+    stale = ReplyPreference.updated_at < before
+    gone = session.execute(delete(ReplyPreference).where(
+        stale, ReplyPreference.short.is_(False))).rowcount
+    return gone + session.execute(update(ReplyPreference).where(stale).values(
+        pending=[], last=[], updated_at=utcnow())).rowcount
 
 
 def is_short(session: Session, sender: str) -> bool:

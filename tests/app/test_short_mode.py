@@ -6,10 +6,13 @@ no emoji, choices still picked by Thai or Arabic digits."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 import pytest_asyncio
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import update
 
 from bot.app.channels.gateway import Parts
 from bot.app.channels.inbound import Inbound
@@ -127,6 +130,28 @@ async def test_the_choice_is_remembered_per_user_across_a_restart(web_chat):
     out = await gateway.converse(Sender("web", "shortuser3"), Inbound(text="บัตร"))
     assert out.short and out.answers[0].text == "บัตรประจำตัวคนพิการ ใช้ขอสิทธิเกือบทุกอย่าง"
     assert (await say("บัตรคนพิการ", "someoneelse"))["short"] is False  # per user
+
+
+@pytest.mark.asyncio
+async def test_after_a_quiet_day_what_was_left_to_read_is_forgotten_but_not_the_choice(web_chat):
+    say, _, settings = web_chat
+    await say("ตอบสั้นๆ", "shortuser5")
+    await say("บัตรคนพิการ", "shortuser5")
+    await say("ตอบสั้นๆ", "shortuser6")
+    await say("ตอบปกติ", "shortuser6")  # off again: the row says nothing any more
+    parts = Parts.over(settings.database_url)
+    assert parts.prefs.forget_old() == 0  # nothing is a day old yet
+    with parts.prefs.factory.begin() as session:
+        session.execute(update(short.ReplyPreference).values(
+            updated_at=datetime.now(timezone.utc) - short.KEPT - timedelta(minutes=1)))
+    assert parts.prefs.forget_old() >= 2
+
+    more = await say("ต่อ", "shortuser5")
+    assert more["short"] is True  # still in short mode
+    assert "บัตรประจำตัว" not in "\n".join(_texts(more))  # the old answer is gone
+    assert "อ่านครบแล้ว" in _texts(more)[0]
+    with parts.prefs.factory() as session:
+        assert session.get(short.ReplyPreference, "web:shortuser6") is None
 
 
 @pytest.mark.asyncio

@@ -84,6 +84,11 @@ class ReplyPrefs:
                 return fn(session)
         return await asyncio.to_thread(work)
 
+    def forget_old(self) -> int:
+        """Forget what was left to read by quiet users (``short.forget_old``)."""
+        with self.factory.begin() as session:
+            return short.forget_old(session)
+
     async def is_short(self, sender: Sender) -> bool:
         return await self._in(lambda s: short.is_short(s, sender.id))
 

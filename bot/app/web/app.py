@@ -123,7 +123,8 @@ def setup_channels(app: web.Application, settings: Settings, parts: Parts) -> No
     notifier = Notifier(parts, pushers)
     console.setup(app, settings, parts.handoffs)
     parts.handoffs.on_reply.append(notifier.wake)
-    housekeeping = Housekeeping(parts.dedupe.forget_old, settings)
+    chores = [parts.dedupe.forget_old, *([parts.prefs.forget_old] if parts.prefs else [])]
+    housekeeping = Housekeeping(chores, settings)
 
     gateways = [chat, *pushers]
 
