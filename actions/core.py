@@ -145,6 +145,11 @@ class ActionReplyOrFallback(SafeAction):
             return []
         dispatcher.utter_message(
             response="utter_out_of_scope" if intent == "out_of_scope" else "utter_fallback")
+        urgent = emergency_before(tracker)
+        if urgent or missed_before(tracker, domain):
+            # the second misunderstanding in a row, or an emergency conversation that goes
+            # on: a person takes over (the gateway pauses the conversation)
+            return await open_handoff(dispatcher, tracker, urgent=urgent)
         if tracker.get_slot("menu_shown"):
             dispatcher.utter_message(response="utter_menu_hint")
             return []
@@ -183,7 +188,11 @@ class ActionEmergency(SafeAction):
             dispatcher.utter_message(response="utter_emergency_family")
         else:
             dispatcher.utter_message(response="utter_emergency_after")
-        return [SlotSet("emergency_kinds", " ".join(found.kinds))]
+        events = [SlotSet("emergency_kinds", " ".join(found.kinds))]
+        if emergency_before(tracker):  # an earlier emergency: the danger goes on
+            events += await open_handoff(dispatcher, tracker, urgent=True,
+                                         crisis=found.self_harm)
+        return events
 
 
 def emergency_in_english(dispatcher, domain: dict[str, Any], found: Triage) -> None:
@@ -211,16 +220,20 @@ class ActionEnglish(SafeAction):
         return []
 
 
-def record_handoff(database_url: str, sender: str, context: str,
-                   channel: str = "rest") -> tuple[str, bool]:
-    """Open a handoff case for ``sender`` unless one is open; return (case number, existed)."""
+def record_handoff(database_url: str, sender: str, context: str, channel: str = "rest",
+                   service: str = "", urgent: bool = False) -> tuple[str, bool]:
+    """Open a handoff case for ``sender`` unless one is open; return (case number, existed).
+    ``service``: the skill the conversation was with; ``urgent`` raises the priority (of an
+    open case too)."""
     factory = session_factory(database_url)
     try:
         with factory.begin() as session:
             case = _open_case(session, sender)
             if case is not None:
+                case.priority = max(case.priority, int(urgent))
                 return case.case_number, True
-            case = HandoffRequest(sender_id=sender, channel=channel, context=context)
+            case = HandoffRequest(sender_id=sender, channel=channel, context=context,
+                                  service=service[:32], priority=int(urgent))
             session.add(case)
             session.flush()
             return case.case_number, False
@@ -234,6 +247,68 @@ def _open_case(session, sender: str) -> HandoffRequest | None:
         HandoffRequest.sender_id == sender, HandoffRequest.status == "open")).first()
 
 
+def conversation_service(tracker: Tracker) -> str:
+    """The skill the conversation is with: the ``active_skill`` slot, else the skill of the
+    latest message a skill understood; "" for none."""
+    active = tracker.get_slot("active_skill")
+    if active and registry.get(active) is not None:
+        return active
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name") or ""
+            skill = registry.skill_for_intent(intent)
+            if skill is not None:
+                return skill.id
+    return ""
+
+
+def missed_before(tracker: Tracker, domain: dict[str, Any]) -> bool:
+    """The bot's answer to the message before this one was "I did not understand"
+    (``utter_fallback``, or ``utter_out_of_scope``, which junk text gets too): this is the
+    second misunderstanding in a row."""
+    responses = domain.get("responses", {})
+    said = {r.get("text") for name in ("utter_fallback", "utter_out_of_scope")
+            for r in responses.get(name, [])}
+    users = [i for i, e in enumerate(tracker.events) if e.get("event") == "user"]
+    if len(users) < 2:
+        return False
+    return any(e.get("event") == "bot" and e.get("text") in said
+               for e in tracker.events[users[-2]:users[-1]])
+
+
+def emergency_before(tracker: Tracker) -> bool:
+    """An earlier message of this conversation session was an emergency (slots carry over
+    to a new session; the events do not lie)."""
+    events = list(tracker.events)
+    starts = [i for i, e in enumerate(events) if e.get("event") == "session_started"]
+    users = [e for e in events[starts[-1] if starts else 0:] if e.get("event") == "user"]
+    return any(((e.get("parse_data") or {}).get("intent") or {}).get("name") == "emergency"
+               for e in users[:-1])
+
+
+async def open_handoff(dispatcher, tracker: Tracker, urgent: bool = False,
+                       crisis: bool = False) -> list[dict[str, Any]]:
+    """Open (or find) the conversation's handoff case and tell the citizen its number."""
+    texts = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
+    context = "\n".join(t for t in texts[-HANDOFF_CONTEXT_MESSAGES:] if t)
+    try:
+        number, existed = await asyncio.to_thread(
+            record_handoff, settings().database_url, tracker.sender_id, context,
+            message_channel(tracker), conversation_service(tracker), urgent)
+    except SQLAlchemyError:
+        log.exception("could not record a handoff request")
+        dispatcher.utter_message(response="utter_handoff_unavailable")
+        return []
+    kinds = (tracker.get_slot("emergency_kinds") or "").split()
+    if crisis or any(k.startswith("self_harm") for k in kinds):
+        # someone in crisis asked for a person: no "nobody is here" ticket, a voice now
+        template = "utter_handoff_crisis"
+    else:
+        template = "utter_handoff_existing" if existed else "utter_handoff_recorded"
+    dispatcher.utter_message(response=template, case_number=number)
+    return [SlotSet("handoff_case", number)]
+
+
 class ActionHumanHandoff(SafeAction):
     """Records a request to talk to a person; asking again returns the same open case."""
 
@@ -245,24 +320,7 @@ class ActionHumanHandoff(SafeAction):
         if not said.startswith("/") and not any(w in said for w in PERSON_WORDS):
             send(dispatcher, offer_person(domain, "utter_handoff_confirm", "utter_handoff_button"))
             return []
-        texts = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
-        context = "\n".join(t for t in texts[-HANDOFF_CONTEXT_MESSAGES:] if t)
-        try:
-            number, existed = await asyncio.to_thread(
-                record_handoff, settings().database_url, tracker.sender_id, context,
-                message_channel(tracker))
-        except SQLAlchemyError:
-            log.exception("could not record a handoff request")
-            dispatcher.utter_message(response="utter_handoff_unavailable")
-            return []
-        kinds = (tracker.get_slot("emergency_kinds") or "").split()
-        if any(k.startswith("self_harm") for k in kinds):
-            # someone in crisis asked for a person: no "nobody is here" ticket, a voice now
-            template = "utter_handoff_crisis"
-        else:
-            template = "utter_handoff_existing" if existed else "utter_handoff_recorded"
-        dispatcher.utter_message(response=template, case_number=number)
-        return [SlotSet("handoff_case", number)]
+        return await open_handoff(dispatcher, tracker)
 
 
 def skill_action(skill: registry.Manifest, action_name: str) -> Action:

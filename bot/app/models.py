@@ -40,6 +40,9 @@ class HandoffRequest(CaseNumbered, Base):
                                                             nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     timeout_told: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Transferred to an agency (migration 0008_console_more): the service whose agency staff
+    # now hold the conversation ("" while the hotline operators hold it).
+    agency: Mapped[str] = mapped_column(String(32), default="", server_default="")
 
     __table_args__ = (
         Index("uq_handoff_open_sender", "sender_id", unique=True,

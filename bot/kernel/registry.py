@@ -27,6 +27,33 @@ _NUMBER = re.compile(r"^[0-9]{3,10}$")
 # What a skill's own hotline record says (the kernel's bot/kernel/data/hotlines.yml has the
 # numbers every skill shares: 191, 199, 1669, 1300, 1323…).
 HOTLINE_FIELDS = ("name_th", "spoken", "source", "checked")
+_PREFIX = re.compile(r"^[A-Z]{1,4}$")
+# Case-number prefixes of the core (bot.app.models.HandoffRequest: a request for a person).
+CORE_PREFIXES = ("H",)
+
+
+@dataclass(frozen=True)
+class CaseQueue:
+    """A table of a skill's cases that agency staff work in the operator console.
+
+    The number shown is the one the citizen was told: ``bot.kernel.cases.case_number(prefix,
+    id)`` (the model's ``CASE_PREFIX``, checked by ``bot.tools.skillcheck``), or the value of
+    the column ``number`` (a number of the skill's own, e.g. a tax bill number).
+    """
+
+    table: str
+    title_th: str
+    columns: tuple[tuple[str, str], ...]  # (column, Thai heading), after the number
+    prefix: str = ""
+    number: str = ""
+    created: str = "created_at"  # when a case arrived (cases per day)
+
+
+def _queues(raw: list[Any]) -> tuple[CaseQueue, ...]:
+    return tuple(CaseQueue(table=str(q["table"]), title_th=str(q["title_th"]),
+                           columns=tuple((str(c), str(h)) for c, h in q.get("columns", ())),
+                           prefix=str(q.get("prefix", "")), number=str(q.get("number", "")),
+                           created=str(q.get("created", "created_at"))) for q in raw)
 
 
 class ManifestError(ValueError):
@@ -66,6 +93,8 @@ class Manifest:
     entities: tuple[str, ...] = ()
     responses: tuple[str, ...] = ()
     forms: tuple[str, ...] = ()
+    # Its case queues in the operator console (``CaseQueue``): where the numbers come from.
+    queues: tuple[CaseQueue, ...] = ()
     # The skill's own hotlines: number → {name_th, name_en?, spoken, source, checked}.
     own_hotlines: tuple[tuple[str, dict[str, str]], ...] = field(default=(), compare=False)
     path: Path = field(default=SKILLS_DIR, compare=False)
@@ -139,6 +168,19 @@ def _problems(m: Manifest, folder: str) -> list[str]:
             problems.append(f"answers key {key!r} must start with '{m.id}_'")
         if action not in m.actions:
             problems.append(f"answers[{key!r}] must be one of the skill's actions")
+    for q in m.queues:
+        if not q.table.startswith(m.id + "_"):
+            problems.append(f"queue table {q.table!r} must start with '{m.id}_'")
+        if bool(q.prefix) == bool(q.number):
+            problems.append(f"queue {q.table!r} needs either a case-number prefix or a number "
+                            "column, not both")
+        if q.prefix and not _PREFIX.match(q.prefix):
+            problems.append(f"queue {q.table!r}: prefix {q.prefix!r} must be 1-4 capital letters")
+        if not q.title_th:
+            problems.append(f"queue {q.table!r} needs a title_th")
+    tables = [q.table for q in m.queues]
+    problems += [f"queues lists table {t!r} twice" for t in sorted(set(tables))
+                 if tables.count(t) > 1]
     for kind in ("intents", "actions", "slots", "entities", "responses", "forms", "hotlines"):
         names = getattr(m, kind)
         problems += [f"{kind} lists {n!r} twice" for n in sorted(set(names)) if names.count(n) > 1]
@@ -164,7 +206,7 @@ def _load(path: Path) -> Manifest:
             answers=tuple(sorted(dict(raw.get("answers", {})).items())),
             slots=_names(raw, "slots"), entities=_names(raw, "entities"),
             responses=_names(raw, "responses"), forms=_names(raw, "forms"),
-            path=path.parent,
+            queues=_queues(list(raw.get("queues", ()))), path=path.parent,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ManifestError(f"{path}: missing or invalid field: {exc}") from exc
@@ -190,6 +232,14 @@ def read_manifests(skills_dir: Path = SKILLS_DIR) -> tuple[Manifest, ...]:
         if unknown:
             raise ManifestError(f"{m.manifest_path}: skill {m.id!r} depends on unknown skills "
                                 f"{sorted(unknown)}")
+    prefixes = dict.fromkeys(CORE_PREFIXES, "the core")
+    for m in manifests:
+        for q in m.queues:
+            if q.prefix and q.prefix in prefixes:
+                raise ManifestError(f"{m.manifest_path}: case-number prefix {q.prefix!r} is "
+                                    f"already used by {prefixes[q.prefix]}")
+            if q.prefix:
+                prefixes[q.prefix] = f"skill {m.id!r}"
     owners: dict[str, str] = {}
     for m in manifests:
         for number, _ in m.own_hotlines:

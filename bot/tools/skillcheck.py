@@ -12,6 +12,10 @@ name. Checked, for every installed skill:
   every action the manifest names is defined);
 * every requirement is in ``requirements/app.in``, every hotline is described (the kernel's
   ``bot/kernel/data/hotlines.yml`` or the manifest itself);
+* its case queues (``queues``): each table is one of the skill's models with the columns
+  named, a queue's case-number prefix is its model's ``CASE_PREFIX``, and every model with a
+  ``CASE_PREFIX`` (a number citizens are told) has its queue, so the console shows the
+  number the citizen was told;
 
 and across ``nlu_data/``: every rule and story step names an action, response and intent some
 domain file declares (a skill's action also in that skill's manifest). Responses an action sends
@@ -22,6 +26,7 @@ domain file declares (a skill's action also in that skill's manifest). Responses
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -187,6 +192,36 @@ def _facts_problems(m: Manifest, root: Path, requirements: set[str],
     return problems
 
 
+def queue_problems(m: Manifest, root: Path) -> list[str]:
+    """The manifest's case queues against the skill's models (``skills/<id>/models.py``)."""
+    if not (root / "skills" / m.id / "models.py").exists():
+        return []
+    mpath = _rel(m.manifest_path, root)
+    models = importlib.import_module(f"skills.{m.id}.models")
+    classes = {c.__tablename__: c for c in vars(models).values()
+               if isinstance(c, type) and c.__module__ == models.__name__
+               and isinstance(getattr(c, "__tablename__", None), str)}
+    queues = {q.table: q for q in m.queues}
+    problems = []
+    for q in m.queues:
+        model = classes.get(q.table)
+        if model is None:
+            problems.append(f"{mpath}: queue table {q.table!r} is not a table of "
+                            f"skills/{m.id}/models.py")
+            continue
+        named = [c for c, _ in q.columns] + [n for n in (q.number, q.created) if n]
+        problems += [f"{mpath}: queue {q.table!r} names column {c!r}, which the table lacks"
+                     for c in named if c not in model.__table__.c]
+        if q.prefix != getattr(model, "CASE_PREFIX", q.prefix):
+            problems.append(f"{mpath}: queue {q.table!r} has prefix {q.prefix!r} but "
+                            f"{model.__name__}.CASE_PREFIX is {model.CASE_PREFIX!r}")
+    for table, model in classes.items():
+        if getattr(model, "CASE_PREFIX", None) and table not in queues:
+            problems.append(f"{mpath}: {model.__name__} gives citizens case numbers "
+                            f"({model.CASE_PREFIX}-…) but no queue names {table!r}")
+    return problems
+
+
 def _step_problems(skills: tuple[Manifest, ...], root: Path,
                    known: dict[str, set[str]]) -> list[str]:
     """Rule and story steps that name something no domain file declares."""
@@ -223,6 +258,7 @@ def problems(root: Path = ROOT) -> list[str]:
     for m in skills:
         found += _fragment_problems(m, root, known)
         found += _facts_problems(m, root, requirements, shared)
+        found += queue_problems(m, root)
     found += _action_class_problems(skills, root)
     found += _step_problems(skills, root, known)
     return found

@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.kernel.cases import CaseNumbered, case_number
+from bot.kernel.cases import CaseNumbered
 from bot.kernel.db import Base, utcnow
 
 SITE_KINDS = ("warehouse", "office", "shelter", "hospital")
@@ -239,8 +239,10 @@ class Certificate(Base):
     __table_args__ = (UniqueConstraint("person_id", "name", name="uq_disaster_certificate"),)
 
 
-class Request(Base):
+class Request(CaseNumbered, Base):
     """A request for items (in base units) from an agency or a community, with its state."""
+
+    CASE_PREFIX = "DR"
 
     __tablename__ = "disaster_requests"
 
@@ -264,7 +266,7 @@ class Request(Base):
     @property
     def ref(self) -> str:
         """The request's number, e.g. ``DR-000042``."""
-        return case_number("DR", self.id)
+        return self.case_number
 
 
 class RequestItem(Base):

@@ -9,6 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.kernel.db import Base, utcnow
 
+DRAFT, PUBLISHED = "draft", "published"
+
 
 class CrimeWarning(Base):
     """A warning for one district (เขต/อำเภอ), posted by police staff through the API."""
@@ -23,6 +25,9 @@ class CrimeWarning(Base):
     issued_by: Mapped[str] = mapped_column(String(160))
     # The client's idempotency key: the same request twice stores and sends one warning.
     request_key: Mapped[str | None] = mapped_column(String(120), nullable=True, unique=True)
+    # "published" (sent to subscribers, in chat answers) or "draft" (written in the operator
+    # console, published there by police staff later).
+    status: Mapped[str] = mapped_column(String(16), default=PUBLISHED, server_default=PUBLISHED)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

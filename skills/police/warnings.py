@@ -3,7 +3,9 @@
 Districts are the 928 อำเภอ/เขต of the boundary layer, keyed by P-code (``TH1007`` for เขต
 ปทุมวัน). A warning is stored and, in the same transaction, one notification per subscriber
 is queued with ``bot.kernel.notify.enqueue``; the channels layer delivers it. Posting the same
-``request_key`` again returns the stored warning and sends nothing new.
+``request_key`` again returns the stored warning and sends nothing new. In the operator
+console police staff write a draft (``draft_warning``) and publish it (``publish``): only then
+is it sent and shown in chat.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from bot.kernel import gazetteer, notify
 from bot.kernel.answer import Answer
 from bot.kernel.geo import admin_at, resolve_place
 
-from .models import CrimeWarning, Subscription
+from .models import DRAFT, PUBLISHED, CrimeWarning, Subscription
 from .service import t
 
 RECENT_DAYS = 30
@@ -134,11 +136,7 @@ def push_text(w: CrimeWarning) -> str:
 def post_warning(session: Session, district: District, text: str, issued_by: str,
                  request_key: str | None = None) -> tuple[CrimeWarning, bool, int]:
     """Store a warning and queue it for subscribers: (warning, created, notifications queued)."""
-    text, issued_by = " ".join((text or "").split()), " ".join((issued_by or "").split())
-    if not 10 <= len(text) <= 1000:
-        raise WarningError("no_text")
-    if not 1 <= len(issued_by) <= 160:
-        raise WarningError("no_issuer")
+    text, issued_by = _checked(text, issued_by)
     if request_key is not None and (not isinstance(request_key, str) or not 1 <= len(request_key) <= 120):
         raise WarningError("bad_key")
     existing = _by_key(session, request_key)
@@ -157,13 +155,50 @@ def post_warning(session: Session, district: District, text: str, issued_by: str
         if existing.district_code != district.code or existing.text != text:
             raise WarningError("key_reused")
         return existing, False, 0
+    return warning, True, _send(session, warning)
+
+
+def _checked(text: str, issued_by: str) -> tuple[str, str]:
+    text, issued_by = " ".join((text or "").split()), " ".join((issued_by or "").split())
+    if not 10 <= len(text) <= 1000:
+        raise WarningError("no_text")
+    if not 1 <= len(issued_by) <= 160:
+        raise WarningError("no_issuer")
+    return text, issued_by
+
+
+def _send(session: Session, warning: CrimeWarning) -> int:
+    """Queue ``warning`` for its district's subscribers; how many."""
+    session.flush()
     body = push_text(warning)
     senders = session.scalars(select(Subscription.sender_id).where(
-        Subscription.district_code == district.code).order_by(Subscription.id)).all()
+        Subscription.district_code == warning.district_code).order_by(Subscription.id)).all()
     for sender in senders:
         notify.enqueue(session, sender, body, kind="police.warning",
                        dedupe_key=f"police.warning:{warning.id}:{sender}")
-    return warning, True, len(senders)
+    return len(senders)
+
+
+def draft_warning(session: Session, district: District, text: str,
+                  issued_by: str) -> CrimeWarning:
+    """A warning written but not sent: nobody is told and chat does not show it."""
+    text, issued_by = _checked(text, issued_by)
+    warning = CrimeWarning(district_code=district.code, district_th=district.district_th,
+                           province_th=district.province_th, text=text, issued_by=issued_by,
+                           status=DRAFT)
+    session.add(warning)
+    session.flush()
+    return warning
+
+
+def publish(session: Session, warning_id: int) -> int | None:
+    """Publish a draft now (dated now) and queue it for subscribers: how many; ``None`` when
+    there is no such draft (published already, or never written)."""
+    warning = session.get(CrimeWarning, warning_id, with_for_update=True)
+    if warning is None or warning.status != DRAFT:
+        return None
+    warning.status, warning.created_at = PUBLISHED, datetime.now(timezone.utc)
+    return _send(session, warning)
 
 
 def _by_key(session: Session, request_key: str | None) -> CrimeWarning | None:
@@ -177,7 +212,8 @@ def recent(session: Session, district: District, days: int = RECENT_DAYS,
            limit: int = 5) -> list[CrimeWarning]:
     since = datetime.now(timezone.utc) - timedelta(days=days)
     return list(session.scalars(select(CrimeWarning).where(
-        CrimeWarning.district_code == district.code, CrimeWarning.created_at >= since)
+        CrimeWarning.district_code == district.code, CrimeWarning.status == PUBLISHED,
+        CrimeWarning.created_at >= since)
         .order_by(CrimeWarning.id.desc()).limit(limit)))
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from actions.core import record_handoff
+from rasa_sdk import Tracker
+
+from actions.core import emergency_before, missed_before, record_handoff
 from bot.app.console import handoff
 from bot.app.models import HandoffRequest
 from bot.kernel import db, notify
@@ -42,4 +44,60 @@ def test_outside_service_hours_the_citizen_gets_the_hours_and_the_hotline(tmp_pa
     assert "ส่งเรื่องถึงเจ้าหน้าที่แล้ว" in handoffs.started(case, "", urgent=False)
     assert [c.id for c in handoffs.queue()] == [case.id]
     with db.session_factory(url)() as session:
-        assert session.get(HandoffRequest, case.id).priority == 0
+        assert session.get(HandoffRequest, case.id).priority == 1  # urgent stays urgent
+
+
+def test_the_queue_keeps_the_service_the_engine_recorded(tmp_path):
+    """The engine records the service the conversation was with (``open_handoff``); the
+    gateway's start of the pause must not blank it."""
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    db.upgrade(url)
+    record_handoff(url, "line:U2", "ภาษีป้ายเท่าไร\nขอคุยกับเจ้าหน้าที่", "line",
+                   service="signtax")
+    handoffs = handoff.Handoffs(db.session_factory(url))
+    handoffs.started(handoffs.open_case("line:U2"), "", urgent=False)
+    assert [(c.service, c.priority) for c in handoffs.queue()] == [("signtax", 0)]
+    # asking again in an emergency raises the open case's priority
+    record_handoff(url, "line:U2", "", "line", service="signtax", urgent=True)
+    assert [(c.service, c.priority) for c in handoffs.queue()] == [("signtax", 1)]
+
+
+def test_reply_times_per_conversation(tmp_path):
+    """Time to the first answer and to each next one, from the transcript."""
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    db.upgrade(url)
+    record_handoff(url, "web:abcdefgh2", "ขอคุยกับเจ้าหน้าที่", "web")
+    handoffs = handoff.Handoffs(db.session_factory(url))
+    case = handoffs.open_case("web:abcdefgh2")
+    start = case.created_at
+    lines = [handoff.Line(handoff.OPERATOR, "ก", "สวัสดี", start + timedelta(minutes=2)),
+             handoff.Line(handoff.CITIZEN, "", "ถามต่อ", start + timedelta(minutes=3)),
+             handoff.Line(handoff.OPERATOR, "ก", "ตอบ", start + timedelta(minutes=11))]
+    found = handoff.sla(case, lines, limit=5)
+    assert (found.first, found.next, found.waiting, found.breaches) == (2.0, [8.0], None, 1)
+
+
+def _said(intent: str) -> dict:
+    return {"event": "user", "text": "x", "parse_data": {"intent": {"name": intent}}}
+
+
+def _tracker(events: list[dict]) -> Tracker:
+    return Tracker("web:abcdefgh3", {}, events[-1]["parse_data"], events, False, None, None,
+                   "action_listen")
+
+
+def test_what_opens_a_handoff_without_being_asked():
+    """Two misunderstandings in a row; an emergency earlier in this session (not one from
+    a session before: slots carry over, events do not)."""
+    domain = {"responses": {"utter_fallback": [{"text": "ไม่เข้าใจ"}],
+                            "utter_out_of_scope": [{"text": "นอกบริการ"}]}}
+    missed = {"event": "bot", "text": "ไม่เข้าใจ"}
+    assert missed_before(_tracker([_said("nlu_fallback"), missed, _said("nlu_fallback")]),
+                         domain)
+    assert not missed_before(_tracker([_said("nlu_fallback"), missed, _said("greet"),
+                                       {"event": "bot", "text": "สวัสดี"},
+                                       _said("nlu_fallback")]), domain)
+    assert emergency_before(_tracker([_said("emergency"), _said("nlu_fallback")]))
+    assert not emergency_before(_tracker([_said("emergency")]))
+    assert not emergency_before(_tracker([_said("emergency"), {"event": "session_started"},
+                                          _said("nlu_fallback")]))

@@ -24,13 +24,20 @@ PASSWORD = "correct horse battery"
 USERS = {"op1": ("operator", []), "op2": ("operator", []), "boss": ("supervisor", []),
          "root": ("admin", []), "taxi": ("agency", ["motortaxi"])}
 GET_ROUTES = ["/console/", "/console/events", "/console/handoff/1", "/console/cases",
-              "/console/supervisor", "/console/supervisor.csv", "/console/audit"]
-POST_ROUTES = ["/console/logout"] + [f"/console/handoff/1/{a}" for a in
-                                     ("claim", "reply", "note", "transfer", "resume")]
+              "/console/supervisor", "/console/supervisor.csv", "/console/supervisor-days.csv",
+              "/console/audit"]
+POST_ROUTES = ["/console/logout", "/console/cases/motortaxi_complaints/status",
+               "/console/cases/police_warnings/draft"] + [
+    f"/console/handoff/1/{a}" for a in ("claim", "reply", "note", "transfer", "resume")]
 
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
+    return console_settings(tmp_path)
+
+
+def console_settings(tmp_path) -> Settings:
+    """An app database with the users of ``USERS``, and the app's settings over it."""
     url = f"sqlite:///{tmp_path / 'app.db'}"
     db.upgrade(url)
     with db.session_factory(url).begin() as session:
@@ -83,8 +90,9 @@ async def test_every_console_route_refuses_an_anonymous_user(settings):
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize("username, refused", [
-    ("taxi", ["/console/", "/console/handoff/1", "/console/supervisor",
-              "/console/supervisor.csv", "/console/audit"]),
+    # agency staff: only conversations transferred to their agency (none here)
+    ("taxi", ["/console/handoff/1", "/console/supervisor", "/console/supervisor.csv",
+              "/console/supervisor-days.csv", "/console/audit"]),
     ("op1", ["/console/cases", "/console/supervisor", "/console/supervisor.csv",
              "/console/audit"]),
 ])
@@ -97,6 +105,7 @@ async def test_wrong_roles_are_refused_in_thai(settings, username, refused):
             assert response.status == 403, path
             assert "ไม่มีสิทธิ์" in await response.text()
         if username == "taxi":
+            assert "H-000001" not in await (await client.get("/console/")).text()
             token = await page_csrf(client, "/console/cases")
             claim = await client.post("/console/handoff/1/claim", data={"csrf": token},
                                       allow_redirects=False)

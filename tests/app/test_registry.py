@@ -163,3 +163,18 @@ def test_a_misspelt_response_is_caught(tmp_path):
     (actions / "typo.py").write_text('dispatcher.utter_message(response="utter_greeet")\n',
                                      encoding="utf-8")
     assert any("utter_greeet" in p for p in checks.response_problems(actions))
+
+
+def test_case_number_prefixes_are_checked_and_unique(tmp_path):
+    queue = {"table": "demo_cases", "title_th": "เรื่อง", "prefix": "DM", "columns": []}
+    skills = _skill(tmp_path, "demo", queues=[queue])
+    assert registry.read_manifests(skills)[0].queues[0].prefix == "DM"
+    _skill(tmp_path, "other", menu_order=2, queues=[{**queue, "table": "other_cases"}])
+    with pytest.raises(registry.ManifestError, match="prefix 'DM' is already used by skill"):
+        registry.read_manifests(skills)
+    bad = _skill(tmp_path / "bad", "demo", queues=[{**queue, "prefix": "H"}])
+    with pytest.raises(registry.ManifestError, match="already used by the core"):
+        registry.read_manifests(bad)
+    both = _skill(tmp_path / "both", "demo", queues=[{**queue, "number": "bill"}])
+    with pytest.raises(registry.ManifestError, match="either a case-number prefix or a number"):
+        registry.read_manifests(both)

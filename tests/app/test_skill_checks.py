@@ -192,3 +192,28 @@ def test_the_checks_command_fails_with_the_reasons(project, capsys, monkeypatch)
     monkeypatch.setattr(checks, "skill_manifest_problems", lambda: skillcheck.problems(project))
     assert checks.main() == 1
     assert "requirement 'leftpad' is not in requirements/app.in" in capsys.readouterr().out
+
+
+def test_a_queue_must_show_the_number_the_citizen_is_told():
+    """The console shows a case with the prefix its model gives citizens: a manifest that says
+    otherwise, or a model with citizen case numbers and no queue, fails the checks."""
+    import dataclasses
+
+    from bot.kernel import registry
+
+    disaster = registry.get("disaster")
+    assert skillcheck.queue_problems(disaster, ROOT) == []
+    wrong = dataclasses.replace(disaster, queues=tuple(
+        dataclasses.replace(q, prefix="DH") if q.table == "disaster_help_cases" else q
+        for q in disaster.queues))
+    assert skillcheck.queue_problems(wrong, ROOT) == [
+        "skills/disaster/manifest.json: queue 'disaster_help_cases' has prefix 'DH' but "
+        "HelpCase.CASE_PREFIX is 'DS'"]
+    missing = dataclasses.replace(disaster, queues=disaster.queues[1:])
+    assert "HelpCase gives citizens case numbers (DS-…) but no queue names " \
+        "'disaster_help_cases'" in "\n".join(skillcheck.queue_problems(missing, ROOT))
+    signtax = registry.get("signtax")
+    typo = dataclasses.replace(signtax, queues=(
+        dataclasses.replace(signtax.queues[0], number="bill_no"),))
+    assert "names column 'bill_no', which the table lacks" in \
+        "\n".join(skillcheck.queue_problems(typo, ROOT))

@@ -21,6 +21,14 @@ before(async () => {
       execFileSync(PYTHON, ["-m", "bot.app.console", ...args],
         { cwd: ROOT, env: { ...env, CONSOLE_PASSWORD: PASSWORD } });
     }
+    // a motorcycle-taxi complaint for the agency queue (as the chat files one)
+    execFileSync(PYTHON, ["-c", `
+from bot.kernel import db
+from bot.kernel.settings import Settings
+from skills.motortaxi import service
+with db.session_factory(Settings.from_env().database_url).begin() as s:
+    service.file_complaint(s, "web:browsertest1", "overcharge", "เก็บเงินเกิน 100 บาท")
+`], { cwd: ROOT, env });
   });
   baseUrl = product.baseUrl;
   browser = await launchChromium();
@@ -93,10 +101,31 @@ test("every other console page passes axe-core (an admin sees them all)", async 
   await admin.keyboard.press("Tab");
   await admin.keyboard.type(PASSWORD);
   await pressAndLoad(admin);
-  for (const page of ["/console/cases", "/console/supervisor", "/console/audit"]) {
+  // the queues, keyboard only: a complaint's new status; a police warning drafted, published
+  await admin.goto(`${baseUrl}/console/cases`);
+  assert.deepEqual(await axeViolations(admin), [], "/console/cases");
+  await tabTo(admin, "select[name='status']");
+  await admin.keyboard.press("ArrowDown");
+  await tabTo(admin, "form[action$='/motortaxi_complaints/status'] button");
+  await pressAndLoad(admin);
+  assert.match(await admin.textContent("#motortaxi_complaints"), /investigating/);
+  await tabTo(admin, "input[name='district']");
+  await admin.keyboard.type("ปทุมวัน");
+  await tabTo(admin, "textarea[name='text']");
+  await admin.keyboard.type("ระวังมิจฉาชีพหลอกขายบัตรคอนเสิร์ตหน้าห้าง");
+  await admin.keyboard.press("Tab");
+  await admin.keyboard.type("สน.ปทุมวัน");
+  await tabTo(admin, "form[action$='/police_warnings/draft'] button");
+  await pressAndLoad(admin);
+  assert.match(await admin.textContent("#police_warnings"), /draft/);
+  assert.deepEqual(await axeViolations(admin), [], "/console/cases with a draft");
+  await tabTo(admin, "form[action$='/police_warnings/publish'] button");
+  await pressAndLoad(admin);
+  assert.match(await admin.textContent("#police_warnings"), /published/);
+  for (const page of ["/console/supervisor", "/console/audit"]) {
     await admin.goto(`${baseUrl}${page}`);
     assert.equal(await admin.getAttribute("html", "lang"), "th");
     assert.deepEqual(await axeViolations(admin), [], page);
   }
-  assert.match(await admin.textContent("main"), /login|claim|reply|resume/);
+  assert.match(await admin.textContent("main"), /case_status|case_publish/);
 });

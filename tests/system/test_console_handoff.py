@@ -151,3 +151,45 @@ def test_operator_reply_reaches_line_and_messenger(platforms):
         lambda c: c.path.endswith("/me/messages") and c.body.get("recipient", {}).get("id")
         == fb_user.psid and "ตอบทาง Messenger ครับ" in json.dumps(c.body, ensure_ascii=False))
     assert sent[0].status == 200
+
+
+def test_two_misunderstandings_in_a_row_hand_the_conversation_to_a_person(stack):
+    citizen = Chat(stack)
+    first = citizen.post(text="ฟหกดฟหกด").json()
+    missed = ("ไม่แน่ใจว่าเข้าใจถูก", "อยู่นอกบริการ")  # a fallback, or junk as out of scope
+    assert first["live"] is False, first
+    assert any(w in texts(first["messages"]) for w in missed), first
+    second = citizen.post(text="ฟหกดเ่าสวง").json()
+    said = texts(second["messages"])
+    assert second["live"] is True, second
+    assert any(w in said for w in missed) and "H-" in said
+    assert "ส่งเรื่องถึงเจ้าหน้าที่แล้ว" in said or "นอกเวลาทำการ" in said
+    operator = Operator(stack)
+    case = operator.case_of(f"web:{citizen.sender}", stack.env["DATABASE_URL"])
+    assert f"H-{case:06d}" in operator.queue()
+    # paused now: the bot is silent to the next message
+    assert citizen.post(text="ฟหกด").json()["messages"] == []
+
+
+def test_the_queue_names_the_service_the_conversation_was_in(stack):
+    citizen = Chat(stack)
+    citizen.post(text="ค่าวินมอเตอร์ไซค์ 3 กิโลเท่าไหร่")
+    asked = citizen.post(text="ขอคุยกับเจ้าหน้าที่ครับ").json()
+    assert asked["live"] is True, asked
+    operator = Operator(stack)
+    case = operator.case_of(f"web:{citizen.sender}", stack.env["DATABASE_URL"])
+    row = operator.queue().split(f"H-{case:06d}")[1].split("</tr>")[0]
+    assert "วินมอเตอร์ไซค์รับจ้าง" in row
+
+
+def test_an_emergency_that_goes_on_opens_an_urgent_handoff(stack):
+    citizen = Chat(stack)
+    first = citizen.post(text="ช่วยด้วย โดนปล้นอยู่ตอนนี้").json()
+    assert first["live"] is False and "191" in first["messages"][0]["text"], first
+    again = citizen.post(text="คนร้ายยังอยู่หน้าบ้าน ช่วยด้วยค่ะ").json()
+    assert "191" in again["messages"][0]["text"], again  # the hotline still comes first
+    assert again["live"] is True, again
+    operator = Operator(stack)
+    case = operator.case_of(f"web:{citizen.sender}", stack.env["DATABASE_URL"])
+    row = operator.queue().split(f"H-{case:06d}")[1].split("</tr>")[0]
+    assert "ฉุกเฉิน" in row

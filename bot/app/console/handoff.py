@@ -4,9 +4,10 @@ Decision (documented in the README): the engine's tracker is not paused. The gat
 the pause: while the sender has an open request, an ordinary message is stored in the
 transcript and the engine is not asked (the bot stays silent); an emergency message
 (``bot.kernel.emergency``) still goes to the engine, whose first answer is its hotline, and
-raises the case's priority. The request itself is opened by the engine's existing
-``human_handoff`` intent (``actions.core.record_handoff``) or by the gateway after two
-misunderstandings in a row. An operator claims it (a conditional UPDATE: one operator only),
+raises the case's priority. The request itself is opened by the engine
+(``actions.core.open_handoff``): the ``human_handoff`` intent, a second misunderstanding in a
+row, or an emergency conversation that goes on (urgent); the engine records the service the
+conversation was with. An operator claims it (a conditional UPDATE: one operator only),
 replies through the outbox (``bot.kernel.notify``: LINE and Messenger are pushed by the
 notifier, the web chat's live stream takes them at once), and hands it back: the request is
 closed and the bot says so.
@@ -26,7 +27,6 @@ from typing import Any
 
 import yaml
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app.console.models import HandoffMessage, StaffUser
@@ -98,6 +98,68 @@ class Line:
     at: datetime
 
 
+def reply_minutes(env: dict[str, str] | None = None) -> float:
+    """The most minutes a citizen should wait for an operator's answer (the SLA target)."""
+    env = os.environ if env is None else env
+    return float(env.get("CONSOLE_REPLY_MINUTES") or config()["reply_minutes"])
+
+
+@dataclass
+class Sla:
+    """Reply times of one conversation with a person, in minutes."""
+
+    first: float | None  # from the request to the first operator answer
+    next: list[float]  # from a citizen's message to the operator's next answer, each time
+    waiting: float | None  # the citizen has been waiting this long for an answer now
+    limit: float
+
+    @property
+    def breaches(self) -> int:
+        """Answers (and the current wait) over the target."""
+        return sum(1 for m in (self.first, *self.next, self.waiting)
+                   if m is not None and m > self.limit)
+
+    @property
+    def longest_next(self) -> float | None:
+        return max(self.next, default=None)
+
+
+def aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def sla(case: HandoffRequest, lines: list[Line], now: datetime | None = None,
+        limit: float | None = None) -> Sla:
+    """The reply times of ``case`` from its transcript: the clock runs from the request (then
+    from the first citizen message after an answer) until an operator answers.
+
+    >>> t = datetime(2026, 12, 2, 3, 0, tzinfo=timezone.utc)
+    >>> case = HandoffRequest(created_at=t, status=OPEN)
+    >>> said = [Line(CITIZEN, "", "ขอคุยกับคน", t), Line(OPERATOR, "ก", "สวัสดี", t + timedelta(minutes=4)),
+    ...         Line(CITIZEN, "", "ถาม", t + timedelta(minutes=5)), Line(NOTE, "ก", "บันทึก", t + timedelta(minutes=6)),
+    ...         Line(OPERATOR, "ก", "ตอบ", t + timedelta(minutes=12)), Line(CITIZEN, "", "อีก", t + timedelta(minutes=13))]
+    >>> found = sla(case, said, now=t + timedelta(minutes=20), limit=5)
+    >>> found.first, found.next, found.waiting, found.breaches
+    (4.0, [7.0], 7.0, 2)
+    """
+    since: datetime | None = aware(case.created_at)
+    first, later = None, []
+    for line in lines:
+        if line.kind == CITIZEN and since is None:
+            since = aware(line.at)
+        elif line.kind == OPERATOR and since is not None:
+            minutes = (aware(line.at) - since).total_seconds() / 60
+            if first is None:
+                first = minutes
+            else:
+                later.append(minutes)
+            since = None
+    waiting = None
+    if since is not None and case.status == OPEN:
+        waiting = ((now or utcnow()) - since).total_seconds() / 60
+    return Sla(first, later, waiting, reply_minutes() if limit is None else limit)
+
+
 class Hub:
     """Wakes the live streams: per sender (the web chat) and the console's (any change)."""
 
@@ -130,7 +192,6 @@ class Handoffs:
         self.factory = factory
         self.hub = Hub()
         self.on_reply: list = []  # callbacks after a notification was queued (the notifier)
-        self.misunderstood: dict[str, int] = {}
 
     # --- the gateway's side -------------------------------------------------------------
 
@@ -154,25 +215,17 @@ class Handoffs:
                                 .values(priority=1))
         self.hub.poke(CONSOLE)
 
-    def open_for(self, sender_id: str, channel: str, context: str) -> HandoffRequest:
-        """Open a request (two misunderstandings in a row); an open one is returned as is."""
-        try:
-            with self.factory.begin() as session:
-                case = self._open(session, sender_id)
-                if case is None:
-                    case = HandoffRequest(sender_id=sender_id, channel=channel,
-                                          context=context)
-                    session.add(case)
-                    session.flush()
-                return case
-        except IntegrityError:
-            return self.open_case(sender_id)
-
     def started(self, case: HandoffRequest, service: str, urgent: bool) -> str:
-        """A request just opened: note its service and priority; the words for the citizen."""
+        """A request just opened: the service the conversation was with is kept (the engine
+        recorded it) unless ``service`` names one; ``urgent`` raises the priority; the
+        transcript starts with the citizen's recent messages. The words for the citizen."""
+        values: dict[str, Any] = {"service": service[:32]} if service else {}
+        if urgent:
+            values["priority"] = 1
         with self.factory.begin() as session:
-            session.execute(update(HandoffRequest).where(HandoffRequest.id == case.id).values(
-                service=service[:32], priority=1 if urgent else 0))
+            if values:
+                session.execute(update(HandoffRequest).where(HandoffRequest.id == case.id)
+                                .values(**values))
             for said in (case.context or "").splitlines()[-SUMMARY_LINES:]:
                 session.add(HandoffMessage(handoff_id=case.id, kind=CITIZEN, author="",
                                            text=said))
@@ -183,11 +236,14 @@ class Handoffs:
 
     # --- the console's side -------------------------------------------------------------
 
-    def queue(self) -> list[HandoffRequest]:
-        """Open requests: emergencies first, then the longest waiting."""
+    def queue(self, agencies: list[str] | None = None) -> list[HandoffRequest]:
+        """Open requests: emergencies first, then the longest waiting. ``agencies``: only
+        those transferred to these services' agencies (agency staff); None: all."""
+        query = select(HandoffRequest).where(HandoffRequest.status == OPEN)
+        if agencies is not None:
+            query = query.where(HandoffRequest.agency.in_(agencies))
         with self.factory() as session:
-            return list(session.scalars(select(HandoffRequest).where(
-                HandoffRequest.status == OPEN).order_by(
+            return list(session.scalars(query.order_by(
                 HandoffRequest.priority.desc(), HandoffRequest.created_at,
                 HandoffRequest.id)))
 
@@ -233,7 +289,19 @@ class Handoffs:
         self._tell(session, case, text("resumed"), "console.resumed")
 
     def transfer(self, session: Session, case: HandoffRequest, to: StaffUser) -> None:
+        """Another staff member holds the conversation now."""
         case.claimed_by, case.claimed_at = to.id, utcnow()
+        session.add(HandoffMessage(handoff_id=case.id, kind=SYSTEM, author="",
+                                   text=text("to_operator", operator=to.display_name)))
+
+    def transfer_agency(self, session: Session, case: HandoffRequest, service: str,
+                        agency: str) -> None:
+        """The conversation goes to the agency of ``service``: it waits unclaimed in the
+        queue of that agency's staff (scoped to their services); the citizen is told."""
+        case.agency, case.claimed_by, case.claimed_at = service, None, None
+        said = text("to_agency", agency=agency)
+        session.add(HandoffMessage(handoff_id=case.id, kind=SYSTEM, author="", text=said))
+        notify.enqueue(session, case.sender_id, said, kind="console.agency")
 
     def _tell(self, session: Session, case: HandoffRequest, said: str, kind: str) -> None:
         notify.enqueue(session, case.sender_id, said, kind=kind)
@@ -243,6 +311,10 @@ class Handoffs:
     def changed(self, sender_id: str) -> None:
         """After a committed change: wake the citizen's stream, the console and the notifier."""
         self.hub.poke(sender_id, CONSOLE)
+        self.notified()
+
+    def notified(self) -> None:
+        """After notifications were committed (a reply, a case's new status): push them."""
         for callback in self.on_reply:
             callback()
 
@@ -255,9 +327,7 @@ class Handoffs:
             for case in session.scalars(select(HandoffRequest).where(
                     HandoffRequest.status == OPEN, HandoffRequest.claimed_by.is_(None),
                     HandoffRequest.timeout_told.is_(False))):
-                created = case.created_at if case.created_at.tzinfo else \
-                    case.created_at.replace(tzinfo=timezone.utc)
-                if created <= limit:
+                if aware(case.created_at) <= limit:
                     case.timeout_told = True
                     said = text("unclaimed", minutes=f"{claim_minutes():g}")
                     notify.enqueue(session, case.sender_id, said, kind="console.unclaimed",

@@ -1,86 +1,159 @@
-"""Each service's cases for its agency staff, read-only: one entry per queue here.
+"""Each service's cases for its agency staff, and what staff may do to them.
 
-A skill's queue is a table of its own, read by name (the app layer never imports a skill);
-adding a service's queue is one entry in ``QUEUES``. A queue whose table is missing (the
-skill is not installed) is left out.
+The queues are the skills' own: each skill declares its case tables in its manifest
+(``queues``: title, columns, and where the case number comes from, so the number shown is the
+one the citizen was told; ``bot.kernel.registry.CaseQueue``), and what staff may do in
+``ACTIONS`` of its ``skills/<id>/console.py`` (``bot.kernel.cases.CaseAction``), found through
+the registry like the skills' pages. The app layer never imports a skill by name. A queue whose
+table is missing (the skill's migration has not run) is left out.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import Engine, MetaData, Table, inspect, select
+from sqlalchemy import Engine, MetaData, Table, func, inspect, select
+from sqlalchemy.orm import Session
 
-from bot.kernel.cases import case_number
+from bot.app.console import handoff
+from bot.kernel import registry
+from bot.kernel.cases import CaseAction, case_number
+from bot.kernel.db import utcnow
 
 LIMIT = 100
+DAYS = 14
 
 
 @dataclass(frozen=True)
 class Queue:
     service: str  # the skill id agency staff are given
-    title: str  # Thai
-    table: str
-    columns: tuple[tuple[str, str], ...]  # (column, Thai heading)
-    prefix: str  # case number: bot.kernel.cases.case_number(prefix, id)
+    spec: registry.CaseQueue
+    actions: tuple[CaseAction, ...] = ()
+
+    @property
+    def title(self) -> str:
+        return self.spec.title_th
+
+    @property
+    def table(self) -> str:
+        return self.spec.table
+
+    def number(self, row: Mapping[str, Any]) -> str:
+        """The number the citizen was told for ``row``."""
+        if self.spec.number:
+            return str(row.get(self.spec.number) or "-")
+        return case_number(self.spec.prefix, row["id"])
 
 
-QUEUES = (
-    Queue("motortaxi", "เรื่องร้องเรียนวินมอเตอร์ไซค์", "motortaxi_complaints",
-          (("id", "เลขเรื่อง"), ("category", "ประเภท"), ("place", "สถานที่"),
-           ("status", "สถานะ"), ("created_at", "รับเรื่องเมื่อ")), "MT"),
-    Queue("signtax", "แบบแสดงรายการภาษีป้าย", "signtax_filings",
-          (("id", "เลขเรื่อง"), ("tax_year", "ปีภาษี"), ("filed_on", "ยื่นเมื่อ"),
-           ("tax_satang", "ภาษี (สตางค์)"), ("created_at", "บันทึกเมื่อ")), "ST"),
-    Queue("police", "ประกาศเตือนภัยของตำรวจ", "police_warnings",
-          (("id", "เลขเรื่อง"), ("district_th", "อำเภอ/เขต"), ("province_th", "จังหวัด"),
-           ("text", "ข้อความ"), ("created_at", "ประกาศเมื่อ")), "PW"),
-    Queue("forest", "สัญญาณเตือนไฟป่า", "forest_alarms",
-          (("id", "เลขเรื่อง"), ("type", "ประเภท"), ("severity", "ระดับ"),
-           ("status", "สถานะ"), ("start_ts", "เริ่มเมื่อ")), "FA"),
-    Queue("disaster", "คำขอสิ่งของช่วยเหลือภัยพิบัติ", "disaster_requests",
-          (("id", "เลขเรื่อง"), ("requester_name", "ผู้ขอ"), ("place_th", "สถานที่"),
-           ("status", "สถานะ"), ("created_at", "รับเรื่องเมื่อ")), "DR"),
-    Queue("disaster", "ผู้ขอความช่วยเหลือภัยพิบัติ", "disaster_help_cases",
-          (("id", "เลขเรื่อง"), ("place_th", "สถานที่"), ("status", "สถานะ"),
-           ("created_at", "รับเรื่องเมื่อ")), "DH"),
-)
+@dataclass
+class Row:
+    id: int
+    number: str
+    cells: list[str]
+    actions: list[CaseAction] = field(default_factory=list)
 
 
 @dataclass
 class Listing:
     queue: Queue
     headings: list[str]
-    rows: list[list[str]]
+    rows: list[Row]
+    forms: list[CaseAction]  # actions that make a new case (above the table)
+
+
+def _actions(skill: registry.Manifest) -> tuple[CaseAction, ...]:
+    if not (skill.path / "console.py").exists():
+        return ()
+    return tuple(importlib.import_module(f"skills.{skill.id}.console").ACTIONS)
+
+
+@lru_cache(maxsize=1)
+def all_queues() -> tuple[Queue, ...]:
+    """Every installed skill's queues, in menu order."""
+    found = []
+    for skill in registry.discover():
+        actions = _actions(skill)
+        found += [Queue(skill.id, q, tuple(a for a in actions if a.table == q.table))
+                  for q in skill.queues]
+    return tuple(found)
 
 
 def visible(services: list[str] | None) -> list[Queue]:
     """The queues of ``services`` (None: all, for supervisors and admins)."""
-    return [q for q in QUEUES if services is None or q.service in services]
+    return [q for q in all_queues() if services is None or q.service in services]
+
+
+def find(table: str) -> Queue | None:
+    return next((q for q in all_queues() if q.table == table), None)
+
+
+def _tables(engine: Engine) -> set[str]:
+    return set(inspect(engine).get_table_names())
 
 
 def listings(engine: Engine, services: list[str] | None) -> list[Listing]:
     """The newest cases of each visible queue whose table exists."""
-    names = set(inspect(engine).get_table_names())
+    names = _tables(engine)
     found = []
     with engine.connect() as conn:
         for queue in visible(services):
             if queue.table not in names:
                 continue
             table = Table(queue.table, MetaData(), autoload_with=conn)
-            cols = [c for c, _ in queue.columns if c in table.c]
-            rows = conn.execute(select(*[table.c[c] for c in cols])
-                                .order_by(table.c.id.desc()).limit(LIMIT)).all()
-            found.append(Listing(queue, [h for c, h in queue.columns if c in table.c],
-                                 [[_cell(queue, c, v) for c, v in zip(cols, row, strict=True)]
-                                  for row in rows]))
+            shown = [(c, h) for c, h in queue.spec.columns if c in table.c]
+            rows = conn.execute(select(table).order_by(table.c.id.desc()).limit(LIMIT))
+            found.append(Listing(
+                queue, ["เลขเรื่อง", *(h for _, h in shown)],
+                [Row(r["id"], queue.number(r), [_cell(r[c]) for c, _ in shown],
+                     [a for a in queue.actions if a.on_case
+                      and (a.applies is None or a.applies(r))])
+                 for r in (row._mapping for row in rows)],
+                [a for a in queue.actions if not a.on_case]))
     return found
 
 
-def _cell(queue: Queue, column: str, value: object) -> str:
+def case_label(session: Session, queue: Queue, case_id: int | None) -> str:
+    """The number of a case for the audit log ("" for a new one)."""
+    if case_id is None:
+        return ""
+    table = Table(queue.table, MetaData(), autoload_with=session.connection())
+    row = session.execute(select(table).where(table.c.id == case_id)).mappings().first()
+    return queue.number(row) if row is not None else str(case_id)
+
+
+def per_day(engine: Engine, handoffs: Table, days: int = DAYS,
+            today: date | None = None) -> list[tuple[str, str, int]]:
+    """(day, service's Thai name, cases that arrived) for the last ``days`` days: each
+    queue's cases and the conversations handed to a person (by the service they were in)."""
+    since = (today or utcnow().date()) - timedelta(days=days - 1)
+    names = _tables(engine)
+    titles = {m.id: m.name_th for m in registry.discover()}
+    counts: list[tuple[str, str, int]] = []
+    with engine.connect() as conn:
+        day = func.date(handoffs.c.created_at)
+        for d, service, n in conn.execute(
+                select(day, handoffs.c.service, func.count()).where(
+                    handoffs.c.created_at >= since).group_by(day, handoffs.c.service)):
+            counts.append((str(d), handoff.text("per_day", service=titles.get(
+                service, handoff.text("no_service"))), n))
+        for queue in all_queues():
+            if queue.table not in names:
+                continue
+            table = Table(queue.table, MetaData(), autoload_with=conn)
+            when = table.c[queue.spec.created]
+            day = func.date(when)
+            counts += [(str(d), queue.title, n) for d, n in conn.execute(
+                select(day, func.count()).where(when >= since).group_by(day))]
+    return sorted(sorted(counts, key=lambda c: c[1]), key=lambda c: c[0], reverse=True)
+
+
+def _cell(value: object) -> str:
     if value is None:
         return "-"
-    if column == "id":
-        return case_number(queue.prefix, value) if isinstance(value, int) else str(value)
     text = str(value)
     return text if len(text) <= 120 else text[:119] + "…"
