@@ -27,7 +27,7 @@ from sqlalchemy import JSON, Boolean, DateTime, String, delete, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bot.kernel.db import Base, utcnow
-from bot.kernel.text import normalize
+from bot.kernel.text import bare
 
 # Each short message is at most this many characters (marks above and below included), about
 # two lines on a phone and one breath for a screen reader (MITRE chatbot accessibility
@@ -36,7 +36,6 @@ BUBBLE = 200
 PER_TURN = 2  # short messages shown per turn; "ต่อ" gives the next ones
 KEPT = timedelta(days=1)  # what was left to read ("ต่อ", "อ่านอีกครั้ง") is forgotten after this
 
-_POLITE = re.compile(r"\s*(ค่ะ|คะ|ครับ|นะ|หน่อย|ด้วย|จ้า|จ้ะ|ได้ไหม|please)+$")
 COMMANDS = {
     "short": ("ตอบสั้นๆ", "ตอบสั้น", "ตอบสั้นๆหน่อย", "ขอคำตอบสั้นๆ", "อ่านทีละข้อ",
               "โหมดสั้น", "เปิดโหมดสั้น", "short mode", "short"),
@@ -50,8 +49,7 @@ _COMMAND_OF = {phrase.replace(" ", ""): name for name, phrases in COMMANDS.items
 
 def command(text: str) -> str | None:
     """``short``, ``normal``, ``more`` or ``again`` when ``text`` is just that request."""
-    said = _POLITE.sub("", normalize(text).lower()).replace(" ", "")
-    return _COMMAND_OF.get(said)
+    return _COMMAND_OF.get(bare(text))
 
 
 # A Thai phone number: 0X-XXX-XXXX, 0XX-XXX-XXXX, 0XXXXXXXX(X); a hotline of 3 to 5 digits

@@ -105,3 +105,16 @@ def fold(text: str) -> str:
     True
     """
     return re.sub(r"[\s.\-]", "", normalize(text)).lower()
+
+
+_POLITE = re.compile(r"\s*(ค่ะ|คะ|ครับ|นะ|หน่อย|ด้วย|จ้า|จ้ะ|ได้ไหม|please)+$")
+
+
+def bare(text: str) -> str:
+    """A short command as typed, for matching against a list of phrases: normalised, lower
+    case, polite endings and spaces gone.
+
+    >>> bare("ตอบสั้นๆ ค่ะ"), bare("Short Mode")
+    ('ตอบสั้นๆ', 'shortmode')
+    """
+    return _POLITE.sub("", normalize(text).lower()).replace(" ", "")

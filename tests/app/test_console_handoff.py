@@ -3,14 +3,22 @@ with the hotline; outside service hours the citizen is told the hours and the ho
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
+import pytest
 from rasa_sdk import Tracker
 
 from actions.core import emergency_before, missed_before, record_handoff
+from bot.app.channels.gateway import Parts
+from bot.app.channels.inbound import Inbound
+from bot.app.channels.web import WebChat
 from bot.app.console import handoff
 from bot.app.models import HandoffRequest
 from bot.kernel import db, notify
+from bot.kernel.sender import Sender
+from bot.kernel.settings import Settings
+from tests.app.test_channels_gateway import ScriptedEngine
 
 
 def test_an_unclaimed_request_tells_the_citizen_once_with_the_hotline(tmp_path, monkeypatch):
@@ -101,3 +109,33 @@ def test_what_opens_a_handoff_without_being_asked():
     assert not emergency_before(_tracker([_said("emergency")]))
     assert not emergency_before(_tracker([_said("emergency"), {"event": "session_started"},
                                           _said("nlu_fallback")]))
+
+
+@pytest.mark.asyncio
+async def test_a_waiting_citizen_can_stop_waiting_and_the_bot_answers_again(tmp_path):
+    """Paused after two misses, a citizen who types "ยกเลิก" is not left in silence: the
+    request closes, the operator sees why, and the next message reaches the bot."""
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    db.upgrade(url)
+    settings = dataclasses.replace(
+        Settings.from_env({"VAR_DIR": str(tmp_path), "SECRET_KEY": "k" * 32}), database_url=url)
+    parts = Parts.over(url)
+    engine = ScriptedEngine()
+    parts.engine.client = engine
+    chat = WebChat(settings, parts)
+    sender = Sender("web", "waiting01")
+    record_handoff(url, sender.id, "อะไรนะ\nงง", "web")
+    case_id = parts.handoffs.open_case(sender.id).id
+
+    out = await chat.converse(sender, Inbound(text="สถานีตำรวจใกล้ฉัน"))
+    assert out.paused and out.answers == [] and engine.asked == []  # silent while waiting
+    out = await chat.converse(sender, Inbound(text="ยกเลิก ค่ะ"))
+    assert not out.paused and "ยกเลิกคำขอคุยกับเจ้าหน้าที่แล้ว" in out.answers[0].text
+    assert "191" in out.answers[0].text and engine.asked == []
+    assert parts.handoffs.open_case(sender.id) is None
+    said = [(line.kind, line.text) for line in parts.handoffs.transcript(case_id)]
+    assert (handoff.CITIZEN, "สถานีตำรวจใกล้ฉัน") in said  # the operator saw it all
+    assert said[-1] == (handoff.SYSTEM, handoff.text("withdrawn_note"))
+    out = await chat.converse(sender, Inbound(text="สถานีตำรวจใกล้ฉัน"))
+    assert not out.paused and [a[1] for a in engine.asked] == ["สถานีตำรวจใกล้ฉัน"]
+    await chat.close()

@@ -37,7 +37,7 @@ from bot.app.channels.inbound import Inbound
 from bot.app.channels.outbox import Outbox
 from bot.app.channels.prefs import ReplyPrefs
 from bot.app.channels.texts import TEXTS
-from bot.app.console.handoff import BOT, CITIZEN, Handoffs
+from bot.app.console.handoff import BOT, CITIZEN, Handoffs, withdraws
 from bot.kernel import emergency, notify, short
 from bot.kernel.answer import Answer
 from bot.kernel.db import session_factory
@@ -208,11 +208,16 @@ class Gateway(abc.ABC):
     async def while_paused(self, sender: Sender, inbound: Inbound, message: str,
                            case_id: int) -> Outgoing:
         """An operator has the conversation: the message joins the transcript and the bot
-        stays silent, except that an emergency is still answered by the engine at once (its
+        stays silent, except that "ยกเลิก" (``handoff.withdraws``) closes the request and the
+        bot answers again, and an emergency is still answered by the engine at once (its
         hotline first) and raises the case's priority. What the operator wrote meanwhile
         (the outbox) still comes with the answer."""
         handoffs = self.parts.handoffs
         said = inbound.text if inbound.text is not None else message
+        if inbound.text is not None and withdraws(inbound.text):
+            await asyncio.to_thread(handoffs.record, case_id, [(CITIZEN, said)])
+            return await self.outgoing(
+                sender, [{"text": await asyncio.to_thread(handoffs.withdraw, case_id)}])
         urgent = inbound.text is not None and emergency.triage(inbound.text) is not None
         lines = [(CITIZEN, said)]
         replies: list[dict[str, Any]] = []

@@ -33,6 +33,7 @@ from bot.app.console.models import HandoffMessage, StaffUser
 from bot.app.models import HandoffRequest
 from bot.kernel import notify
 from bot.kernel.db import utcnow
+from bot.kernel.text import bare
 
 log = logging.getLogger(__name__)
 DATA = Path(__file__).resolve().parent / "data" / "console.yml"
@@ -41,6 +42,11 @@ OPEN, CLOSED = "open", "closed"
 CITIZEN, BOT, OPERATOR, NOTE, SYSTEM = "citizen", "bot", "operator", "note", "system"
 MAX_REPLY = 2000
 SUMMARY_LINES = 6
+
+
+def withdraws(said: str) -> bool:
+    """Whether the citizen's message is just "stop waiting for a person" (``console.yml``)."""
+    return bare(said) in {bare(p) for p in config()["withdraw"]}
 
 
 @lru_cache(maxsize=1)
@@ -287,6 +293,18 @@ class Handoffs:
         session.add(HandoffMessage(handoff_id=case.id, kind=SYSTEM, author="",
                                    text=text("resumed")))
         self._tell(session, case, text("resumed"), "console.resumed")
+
+    def withdraw(self, case_id: int) -> str:
+        """The citizen no longer waits for a person ("ยกเลิก"): the request is closed, the
+        operator sees why in the transcript, the bot answers again. The words for the citizen."""
+        with self.factory.begin() as session:
+            session.execute(update(HandoffRequest).where(
+                HandoffRequest.id == case_id, HandoffRequest.status == OPEN)
+                .values(status=CLOSED, closed_at=utcnow()))
+            session.add(HandoffMessage(handoff_id=case_id, kind=SYSTEM, author="",
+                                       text=text("withdrawn_note")))
+        self.hub.poke(CONSOLE)
+        return text("withdrawn")
 
     def transfer(self, session: Session, case: HandoffRequest, to: StaffUser) -> None:
         """Another staff member holds the conversation now."""
