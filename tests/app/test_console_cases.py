@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select, update
 
 from actions.core import record_handoff
-from bot.app.console import auth
+from bot.app.console import auth, handoff
 from bot.app.console.models import StaffAudit
 from bot.app.models import HandoffRequest
 from bot.app.web.app import create_app
@@ -213,7 +213,7 @@ async def test_supervisor_sees_reply_time_breaches_and_cases_per_service_per_day
     row = next(csv.DictReader(io.StringIO(handoffs)))
     assert row["case"] == "H-000001" and row["service"] == "motortaxi"
     assert row["first_reply_minutes"] == "" and row["sla_breaches"] == "1"
-    today = db.utcnow().date().isoformat()
+    today = db.utcnow().astimezone(handoff.BANGKOK).date().isoformat()
     assert {(r["day"], r["service"], r["cases"]) for r in csv.DictReader(io.StringIO(days))} \
         >= {(today, "เรื่องร้องเรียนวินมอเตอร์ไซค์", "1")}
     assert [t for _, a, t in audit_actions(settings) if a == "export_csv"] == [
@@ -236,8 +236,24 @@ def test_queues_and_cases_per_day_on_postgresql(pg_url):
     found = {listing.queue.table: listing for listing in queues.listings(engine, ["motortaxi"])}
     assert list(found) == ["motortaxi_complaints"]
     assert [r.number for r in found["motortaxi_complaints"].rows] == [number]
-    today = db.utcnow().date().isoformat()
+    today = db.utcnow().astimezone(handoff.BANGKOK).date().isoformat()
     counts = queues.per_day(engine, HandoffRequest.__table__)
     assert (today, "ขอคุยกับเจ้าหน้าที่: ตำรวจ", 1) in counts
     assert (today, "เรื่องร้องเรียนวินมอเตอร์ไซค์", 1) in counts
     assert (today, "ประกาศเตือนภัยของตำรวจ", 1) in counts
+
+
+def test_cases_per_day_are_thailand_days(settings):
+    """A request at 23:30 UTC is 06:30 the next morning in Bangkok: it counts on that day."""
+    from datetime import datetime, timezone
+
+    from bot.app.console import queues
+
+    url = settings.database_url
+    record_handoff(url, "line:U7", "ขอคุยกับเจ้าหน้าที่", "line", service="police")
+    late = datetime(2026, 12, 1, 23, 30, tzinfo=timezone.utc)
+    with db.session_factory(url).begin() as session:
+        session.execute(update(HandoffRequest).values(created_at=late))
+    counts = queues.per_day(db.engine_for(url), HandoffRequest.__table__,
+                            today=date(2026, 12, 2))
+    assert counts == [("2026-12-02", "ขอคุยกับเจ้าหน้าที่: ตำรวจ", 1)]

@@ -11,13 +11,14 @@ table is missing (the skill's migration has not run) is left out.
 from __future__ import annotations
 
 import importlib
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, Table, func, inspect, select
+from sqlalchemy import Engine, MetaData, Table, inspect, select
 from sqlalchemy.orm import Session
 
 from bot.app.console import handoff
@@ -128,28 +129,38 @@ def case_label(session: Session, queue: Queue, case_id: int | None) -> str:
 
 def per_day(engine: Engine, handoffs: Table, days: int = DAYS,
             today: date | None = None) -> list[tuple[str, str, int]]:
-    """(day, service's Thai name, cases that arrived) for the last ``days`` days: each
-    queue's cases and the conversations handed to a person (by the service they were in)."""
-    since = (today or utcnow().date()) - timedelta(days=days - 1)
+    """(day, service's Thai name, cases that arrived) for the last ``days`` days in Thailand
+    time: each queue's cases and the conversations handed to a person (by the service they
+    were in). Days are counted here, not by the database's ``date()``, which would give UTC
+    days (a case at 06:00 in Bangkok belongs to that day, not to the one before)."""
+    today = today or utcnow().astimezone(handoff.BANGKOK).date()
+    since = datetime.combine(today - timedelta(days=days - 1), time(), handoff.BANGKOK)
     names = _tables(engine)
     titles = {m.id: m.name_th for m in registry.discover()}
-    counts: list[tuple[str, str, int]] = []
+    counts: Counter[tuple[str, str]] = Counter()
+
+    def day(moment: datetime) -> str:
+        return handoff.aware(moment).astimezone(handoff.BANGKOK).date().isoformat()
+
     with engine.connect() as conn:
-        day = func.date(handoffs.c.created_at)
-        for d, service, n in conn.execute(
-                select(day, handoffs.c.service, func.count()).where(
-                    handoffs.c.created_at >= since).group_by(day, handoffs.c.service)):
-            counts.append((str(d), handoff.text("per_day", service=titles.get(
-                service, handoff.text("no_service"))), n))
+        for at, service in conn.execute(select(handoffs.c.created_at, handoffs.c.service)
+                                        .where(handoffs.c.created_at >= _utc(since))):
+            counts[day(at), handoff.text("per_day", service=titles.get(
+                service, handoff.text("no_service")))] += 1
         for queue in all_queues():
             if queue.table not in names:
                 continue
             table = Table(queue.table, MetaData(), autoload_with=conn)
             when = table.c[queue.spec.created]
-            day = func.date(when)
-            counts += [(str(d), queue.title, n) for d, n in conn.execute(
-                select(day, func.count()).where(when >= since).group_by(day))]
-    return sorted(sorted(counts, key=lambda c: c[1]), key=lambda c: c[0], reverse=True)
+            for (at,) in conn.execute(select(when).where(when >= _utc(since))):
+                counts[day(at), queue.title] += 1
+    return sorted(sorted(((d, t, n) for (d, t), n in counts.items()), key=lambda c: c[1]),
+                  key=lambda c: c[0], reverse=True)
+
+
+def _utc(moment: datetime) -> datetime:
+    """A bound for a timestamp column: UTC (columns hold UTC, with or without a zone)."""
+    return moment.astimezone(timezone.utc)
 
 
 def _cell(value: object) -> str:
