@@ -300,9 +300,11 @@ class ActionMotortaxiComplain(MotortaxiAction):
                 rider_hint=draft.get("rider_hint", ""))
             return case.case_number, case.distance_km, case.paid_baht, case.status
         number, km, paid, status = await turn.in_session(work)
-        turn.say("utter_motortaxi_case_filed", case_number=number,
-                 category=service.texts(f"categories.{category}"),
-                 status=service.status_words(status))
+        turn.send(Answer(turn.response(
+            "utter_motortaxi_case_filed", case_number=number,
+            category=service.texts(f"categories.{category}"),
+            status=service.status_words(status)),
+            card=service.complaint_card(number, category, status)))
         if category == "overcharge":
             _fare_messages(turn, km, paid)
         turn.say("utter_motortaxi_case_add_location")
@@ -371,10 +373,11 @@ class ActionMotortaxiCaseStatus(MotortaxiAction):
                 turn.say("utter_motortaxi_no_cases")
         for case_number, category, created, status in cases:
             created = created if created.tzinfo else created.replace(tzinfo=timezone.utc)
-            turn.say("utter_motortaxi_case_status", case_number=case_number,
-                     category=service.texts(f"categories.{category}"),
-                     filed=thai_time(created.astimezone(BKK)),
-                     status=service.status_words(status))
+            turn.send(Answer(turn.response(
+                "utter_motortaxi_case_status", case_number=case_number,
+                category=service.texts(f"categories.{category}"),
+                filed=thai_time(created.astimezone(BKK)), status=service.status_words(status)),
+                card=service.complaint_card(case_number, category, status)))
         resume(turn)
         return []
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, replace
-from datetime import timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -163,7 +163,34 @@ def filed_answer(case: HelpCase) -> list[Answer]:
                    status=texts(f"case_status.{case.status}"))]
     if case.latitude is None:
         lines.append(texts("chat.help_add_location", case=case.case_number))
-    return [emergency(), *bubbles(lines)]
+    out = bubbles(lines)
+    out[0] = replace(out[0], card=case_card(case))  # the bubble that says the case number
+    return [emergency(), *out]
+
+
+CASE_TONES = {"received": "info", "assigned": "info", "on_the_way": "warn", "helped": "ok",
+              "closed": "ok"}
+
+
+def _thai_time(moment: datetime | None) -> str:
+    if moment is None:
+        return "-"
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(
+        BKK).strftime("%d/%m/%Y %H.%M น.")
+
+
+def case_card(case: HelpCase, dated: bool = False) -> Card:
+    """A help case as a card: its number, the status in words on its colour, (``dated``) when
+    it last moved, the staff's note (the facts its text says); the 1784 hotline to call."""
+    fields = [(texts("card.case_number"), case.case_number)]
+    if dated:
+        fields.append((texts("card.case_updated"),
+                       _thai_time(case.updated_at or case.created_at)))
+    if case.staff_note:
+        fields.append((texts("card.case_note"), case.staff_note))
+    return Card(texts("card.case_title", case=case.case_number), texts("card.case_sub"),
+                tuple(fields), texts(f"case_status.{case.status}"),
+                CASE_TONES.get(case.status, "info"), (Call("1784", "สายด่วน ปภ."),))
 
 
 def attach_location(session: Session, sender_id: str, point: tuple[float, float],
@@ -196,13 +223,12 @@ def case_status(session: Session, sender_id: str, text: str) -> Answer:
             return Answer(texts("chat.no_cases"))
     lines = []
     for case in cases:
-        when = case.updated_at.astimezone(BKK) if case.updated_at.tzinfo else case.updated_at
         lines.append(texts("chat.case_status", case=case.case_number,
-                           when=when.strftime("%d/%m/%Y %H.%M น."),
+                           when=_thai_time(case.updated_at),
                            status=texts(f"case_status.{case.status}")))
         if case.staff_note:
             lines.append(texts("chat.case_note", note=case.staff_note))
-    return Answer("\n".join(lines))
+    return Answer("\n".join(lines), card=case_card(cases[0], dated=True))  # named, or latest
 
 
 def set_case_status(session: Session, number: str, status: str, note: str = "") -> HelpCase | None:
@@ -222,7 +248,9 @@ def set_case_status(session: Session, number: str, status: str, note: str = "") 
                      status=texts(f"case_status.{status}"))
         if note:
             text += "\n" + texts("chat.case_note", note=note)
-        notify.enqueue(session, case.sender_id, text, kind="disaster.case_status",
+        session.flush()  # updated_at as the card shows it
+        notify.enqueue(session, case.sender_id, Answer(text, card=case_card(case)),
+                       kind="disaster.case_status",
                        dedupe_key=f"disaster-case:{case.id}:{status}:{hashlib.sha256(note.encode()).hexdigest()[:12]}")
     return case
 

@@ -18,6 +18,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot.kernel import notify
+from bot.kernel.answer import Answer, Call, Card
 from bot.kernel.db import utcnow
 from bot.kernel.geo import haversine_m
 
@@ -217,15 +218,44 @@ def subscribers(session: Session, lat: float | None, lon: float | None,
     return list(dict.fromkeys(found))
 
 
-def describe(session: Session, alarm: Alarm) -> str:
-    """The alarm in Thai words: what, where, how severe, when (Thai time)."""
+def _where(session: Session, alarm: Alarm) -> tuple[str, str]:
+    """The alarm's station (or originator) and its district and province, in Thai."""
     thing = session.get(Thing, alarm.thing_id) if alarm.thing_id else None
     loc = session.scalars(select(Location).where(Location.thing_id == alarm.thing_id)).first()
     where = loc.name if loc else (thing.name if thing else alarm.originator)
-    area = f"อ.{loc.district_th} จ.{loc.province_th}" if loc and loc.district_th else ""
+    return where, f"อ.{loc.district_th} จ.{loc.province_th}" if loc and loc.district_th else ""
+
+
+def describe(session: Session, alarm: Alarm) -> str:
+    """The alarm in Thai words: what, where, how severe, when (Thai time)."""
+    where, area = _where(session, alarm)
     return texts("alarm_line", what=texts(f"alarm_types.{alarm.type}"),
                  severity=texts(f"severity.{alarm.severity}"), where=where, area=area,
                  detail=detail_words(alarm)).strip()
+
+
+def hotline(alarm: Alarm) -> Call:
+    """Whom to call about the alarm: the managing agency's fire line, else the DNP's 1362."""
+    agency = config.agencies().get(alarm.agency) or config.agencies()["DNP"]
+    return Call(agency["hotline"], agency["name_th"])
+
+
+def card(session: Session, alarm: Alarm, event: str = "new") -> Card:
+    """The alarm as a card: what, the severity in words on red (critical, major) or amber, or
+    "cleared" on green; the station, its area and the figures (what its text says); buttons to
+    call the managing agency and the fire brigade (199)."""
+    where, area = _where(session, alarm)
+    call = hotline(alarm)
+    fields = [(texts("card.station"), where), (texts("card.area"), area),
+              (texts("card.detail"), detail_words(alarm).strip())]
+    if event == "cleared":
+        status, tone = texts("card.cleared"), "ok"
+    else:
+        status = texts("card.severity", severity=texts(f"severity.{alarm.severity}"))
+        tone = "danger" if alarm.severity in ("CRITICAL", "MAJOR") else "warn"
+    return Card(texts(f"alarm_types.{alarm.type}"), texts("card.subtitle"),
+                tuple(f for f in fields if f[1]), status, tone,
+                (call, Call("199", "ดับเพลิง")))
 
 
 def detail_words(alarm: Alarm) -> str:
@@ -250,12 +280,11 @@ def push(session: Session, alarm: Alarm, event: str) -> int:
     thing = session.get(Thing, alarm.thing_id) if alarm.thing_id else None
     synthetic = texts("synthetic_note") if thing is not None and thing.source.startswith(
         "synthetic") else ""
-    agency = config.agencies().get(alarm.agency)
-    hotline = agency["hotline"] if agency else "1362"
-    text = texts(f"push_{event}", line=describe(session, alarm), hotline=hotline,
+    text = texts(f"push_{event}", line=describe(session, alarm), hotline=hotline(alarm).number,
                  synthetic=synthetic).strip()
+    answer = Answer(text, card=card(session, alarm, event))
     for sender in people:
-        notify.enqueue(session, sender, text, kind=f"forest.alarm_{event}",
+        notify.enqueue(session, sender, answer, kind=f"forest.alarm_{event}",
                        dedupe_key=f"forest:alarm:{alarm.id}:{event}:{sender}")
     return len(people)
 

@@ -7,7 +7,7 @@ fire reports and sensor charts. Plain functions over a session; answers are type
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -138,7 +138,8 @@ def status(session: Session, lat: float, lon: float, place: str,
     found = alarms_near(session, lat, lon, radius)
     if found:
         lines.append(texts("status.alarms", count=len(found)))
-        lines += [alarms.describe(session, a) for a in found[:3]]
+        described = [alarms.describe(session, a) for a in found[:3]]
+        lines += described
     else:
         lines.append(texts("status.no_alarms", km=radius_km))
     days = chat_setting("hotspot_days")
@@ -157,7 +158,11 @@ def status(session: Session, lat: float, lon: float, place: str,
     if near:
         choices.insert(0, (texts("status.menu_chart"), Target("forest_chart")))
     links = (Link(texts("status.page_link"), f"{base_url}/forest/"),)
-    return [*bubbles(lines), ask(texts("status.next"), choices, links=links)]
+    out = bubbles(lines)
+    if found:  # the most severe alarm as a card, on the bubble that describes it
+        at = next(i for i, a in enumerate(out) if described[0] in a.text)
+        out[at] = replace(out[at], card=alarms.card(session, found[0]))
+    return [*out, ask(texts("status.next"), choices, links=links)]
 
 
 def subscribe_point(session: Session, sender: str, lat: float, lon: float) -> Answer:

@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from bot.kernel import notify
+from bot.kernel.answer import Call, Card
 from bot.kernel.point import InvalidCoordinates, check_point
 from bot.kernel.text import normalize
 from bot.kernel.texts import Texts
@@ -277,6 +278,20 @@ def staff_cases(session: Session, status: str | None = None, limit: int = 100) -
 
 def status_words(status: str) -> str:
     return texts(f"case_status_words.{status}")
+
+
+CASE_TONES = {"received": "info", "investigating": "info", "action_taken": "ok",
+              "closed": "ok", "rejected": "warn"}
+
+
+def complaint_card(case_number: str, category: str, status: str) -> Card:
+    """A complaint as a card: its number and what it is about, the status in words on its
+    colour (the facts its text says); the DLT's 1584 hotline to call."""
+    return Card(texts("card.case_title", case_number=case_number), texts(f"categories.{category}"),
+                ((texts("card.case_number"), case_number),
+                 (texts("card.case_category"), texts(f"categories.{category}"))),
+                status_words(status), CASE_TONES.get(status, "info"),
+                (Call("1584", texts("card.dlt")),))
 
 
 def set_case_status(session: Session, case_number: str, status: str,

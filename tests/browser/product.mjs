@@ -30,7 +30,7 @@ export function freePort() {
 }
 
 // Starts `python -m bot.tools.run` and resolves, once it prints that it is ready, with
-// { baseUrl, stop }. `prepare(env)` runs first with the run's environment (e.g. to add users).
+// { baseUrl, stop, env } (env: the run's environment, e.g. for a script over its database). `prepare(env)` runs first with the run's environment (e.g. to add users).
 export async function startProduct(prefix, extraEnv = {}, prepare = () => {}) {
   const [appPort, enginePort, actionPort] = [await freePort(), await freePort(), await freePort()];
   const varDir = mkdtempSync(path.join(tmpdir(), prefix));
@@ -68,7 +68,7 @@ export async function startProduct(prefix, extraEnv = {}, prepare = () => {}) {
     }
     rmSync(varDir, { recursive: true, force: true });
   }
-  return { baseUrl: `http://127.0.0.1:${appPort}`, stop };
+  return { baseUrl: `http://127.0.0.1:${appPort}`, stop, env };
 }
 
 export async function launchChromium() {

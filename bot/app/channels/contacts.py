@@ -8,7 +8,9 @@ as well (migration ``0004_typed_answers`` also rewrites them).
 
 ``pick`` is where a typed number (Thai digits too) or a pressed button becomes the offered
 choice, sent to the engine as a ``Payload``: a button's data counts only when it is one of the
-choices offered, so nobody can type or forge an intent with entities.
+choices offered or an entry of the standing menu (the LINE rich menu, Messenger's persistent
+menu, the web chat's service list: entry intents without entities), so nobody can type or
+forge an intent with entities.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any, TypeVar
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.app.channels import menu
 from bot.app.channels.inbound import Payload
 from bot.app.channels.models import ChannelContact
 from bot.app.channels.render import choices_from_buttons
@@ -60,9 +63,11 @@ def read_choices(raw: Any) -> tuple[Choice, ...]:
     return tuple(c for c in map(stored, raw) if c is not None)
 
 
-def pick(offered: Sequence[Choice], text: str) -> str:
+def pick(offered: Sequence[Choice], text: str, standing: Iterable[Target] = ()) -> str:
     """What the engine gets for ``text``: the ``Payload`` of an offered choice when ``text`` is
-    its number or its button's data, otherwise the text (normalised; "?" when nothing is left).
+    its number or its button's data, or of a ``standing`` target (the menu every channel
+    shows, ``bot.app.channels.menu``) when it is that target's data; otherwise the text
+    (normalised; "?" when nothing is left).
 
     >>> menu = [Choice("ตำรวจ", Target("police_find_station"))]
     >>> pick(menu, "๑"), type(pick(menu, "๑")).__name__
@@ -71,9 +76,9 @@ def pick(offered: Sequence[Choice], text: str) -> str:
     'str'
     """
     pressed = Target.parse(text)
-    for choice in offered:  # a button of ours, pressed
-        if choice.target == pressed:
-            return Payload.of(choice.target)
+    for target in (*(c.target for c in offered), *standing):  # a button of ours, pressed
+        if target == pressed:
+            return Payload.of(target)
     clean = normalize(text)  # before any check: invisible characters hide nothing
     number = NUMBER.match(clean)
     if number is not None:
@@ -126,7 +131,7 @@ class Contacts:
         After a menu whose first choice is "ตำรวจ" (``Target("police_find_station")``) both
         "1" and "๑" become the ``Payload`` "/police_find_station"; anything else stays text.
         """
-        return pick(await self.seen(sender), text)
+        return pick(await self.seen(sender), text, menu.targets())
 
     def _offer(self, sender: Sender, choices: Iterable[Choice]) -> None:
         rows = [c.to_dict() for c in choices]

@@ -3,7 +3,7 @@
     python -m bot.app.channels.messenger_profile   (or: make messenger-menu)
 
 One call to the Messenger Profile API (``POST /me/messenger_profile``) sets all three from the
-installed skills, as the LINE rich menu does (``bot.app.channels.richmenu.areas``): the
+installed skills, as the LINE rich menu does (``bot.app.channels.menu.areas``): the
 persistent menu mirrors the rich menu (each service, the emergency numbers, talk to a person;
 each a postback with the message its numbered choice sends), Get Started sends the greeting
 and the menu, and the ice breakers are the first services and the emergency numbers.
@@ -17,7 +17,7 @@ from typing import Any
 
 import requests
 
-from bot.app.channels.richmenu import Area, areas
+from bot.app.channels.menu import Area, areas
 from bot.app.channels.texts import TEXTS
 from bot.kernel.answer import Target
 from bot.kernel.settings import Settings

@@ -8,7 +8,11 @@ emergency numbers and "talk to a person". Tapping an area sends the same typed p
 numbered choice would (a postback with ``Target.message()``), so the engine cannot tell a tap
 from a typed "1". The image is drawn with Pillow in a Thai font from Debian's
 ``fonts-thai-tlwg`` (``scripts/ensure-thai-font`` installs it; ``THAI_FONT`` may name another
-.ttf): large dark-on-light labels (contrast above 7:1). Through the official ``line-bot-sdk``:
+.ttf): large dark-on-light labels (at least 72 of 2,500 pixels, contrast above 7:1), each as
+large as fits its box, broken at spaces or else between words. Thai writes no space between
+words, so the word boundaries come from Debian's libthai (``libthai0``, the dictionary word
+breaker GTK and Pango use, read through ctypes; the same script installs it); without it a
+label breaks only at spaces. Through the official ``line-bot-sdk``:
 create the menu, upload its image, set it as default, then delete this product's older menus
 (so running it again keeps the menu up to date). ``LINE_CHANNEL_ACCESS_TOKEN`` and
 ``LINE_API_BASE`` come from the environment (``bot.kernel.settings``).
@@ -17,18 +21,22 @@ create the menu, upload its image, set it as default, then delete this product's
 from __future__ import annotations
 
 import argparse
+import ctypes
+import ctypes.util
 import io
 import os
+import re
 import sys
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont
 
+from bot.app.channels.menu import Area, areas  # the same entries on every channel
 from bot.app.channels.texts import TEXTS
-from bot.kernel import registry
-from bot.kernel.answer import Target
 from bot.kernel.settings import Settings
 
 WIDTH, HEIGHT = 2500, 1686  # LINE's large rich menu
@@ -38,41 +46,17 @@ CHAT_BAR_MAX = 14  # LINE: chatBarText at most 14 characters
 LABEL_MAX = 20  # LINE: an action's label at most 20 characters
 FONT_DIRS = (Path("/usr/share/fonts/truetype/tlwg"), Path("/usr/share/fonts/opentype/tlwg"))
 FONT_NAMES = ("Loma-Bold.ttf", "Garuda-Bold.ttf", "Loma-Bold.otf", "Garuda-Bold.otf")
-INK, PAPER, READY, HOTLINE, URGENT = "#111111", "#FFFFFF", "#17653A", "#8A5300", "#B3261E"
+LABEL_PX, LABEL_LEAST_PX = 120, 72  # a label's font size: as large as fits, never below 72
+BAND = 120  # the bottom of the state's band, from an area's top edge (pixels)
+LABEL_BOX, SUB_BOX = (150, 490), (500, 820)  # top and bottom of the label's box, and the sub's
+INK, SUB_INK, PAPER, TILE = "#111111", "#333333", "#FFFFFF", "#F4F4F4"
+PAD = 44  # an area's text keeps this far from its sides
+# An area's colour band by its kind (its state is written on it in white).
+BANDS = {"ready": "#17653A", "hotline": "#8A5300", "emergency": "#B3261E", "person": INK}
 
 
 class NoThaiFont(RuntimeError):
     """No Thai font is installed (run scripts/ensure-thai-font)."""
-
-
-@dataclass(frozen=True)
-class Area:
-    """One tappable area: its label, the line under it, its colour band, and its target."""
-
-    label: str
-    sub: str
-    state: str  # said in words on the band: ready, or the hotline to call for now
-    band: str
-    target: Target
-
-
-def areas() -> list[Area]:
-    """The menu's areas: the services (ready or hotline only) in menu order, the emergency
-    numbers, talk to a person. At most eight services fit; more are left to the typed menu."""
-    out = []
-    for m in registry.discover()[:COLUMNS * ROWS - 2]:
-        if m.ready:
-            out.append(Area(m.name_th, m.menu_th, TEXTS["menu_ready"], READY,
-                            Target(m.entry_intent)))
-        else:
-            out.append(Area(m.name_th, m.menu_th, TEXTS("menu_hotline_only",
-                                                         hotline=m.hotlines[0]),
-                            HOTLINE, Target(m.entry_intent)))
-    out.append(Area(TEXTS["menu_emergency"], TEXTS["menu_emergency_sub"],
-                    TEXTS["menu_emergency_state"], URGENT, Target("emergency")))
-    out.append(Area(TEXTS["menu_person"], TEXTS["menu_person_sub"], TEXTS["menu_person_state"],
-                    INK, Target("human_handoff")))
-    return out
 
 
 def _bounds(index: int) -> tuple[int, int, int, int]:
@@ -94,6 +78,47 @@ def font_path() -> Path:
     raise NoThaiFont("no Thai font: run scripts/ensure-thai-font (installs fonts-thai-tlwg)")
 
 
+@lru_cache(maxsize=1)
+def _libthai() -> Any:
+    """Debian's libthai (``libthai0``, the word breaker Pango uses) with its dictionary, or
+    ``None`` when it is not installed."""
+    try:
+        lib = ctypes.CDLL(ctypes.util.find_library("thai") or "libthai.so.0")
+        lib.th_brk_new.restype = ctypes.c_void_p
+        lib.th_brk_new.argtypes = [ctypes.c_char_p]
+        lib.th_brk_wc_find_breaks.restype = ctypes.c_int
+        lib.th_brk_wc_find_breaks.argtypes = [ctypes.c_void_p, ctypes.c_wchar_p,
+                                              ctypes.POINTER(ctypes.c_int), ctypes.c_size_t]
+        breaker = lib.th_brk_new(None)
+    except (OSError, AttributeError):
+        return None
+    return (lib, breaker) if breaker else None
+
+
+def words(text: str) -> list[str]:
+    """``text`` in the pieces a line may break between (each keeps the space after it):
+    at spaces (Thai writes one between phrases) and, inside a phrase, at the word boundaries
+    libthai's dictionary finds; without libthai only at spaces.
+
+    >>> "".join(words("คำนวณและจ่ายภาษีป้าย")) == "คำนวณและจ่ายภาษีป้าย"
+    True
+    """
+    found = _libthai()
+    pieces = re.findall(r"\S+\s*", text.strip())
+    if found is None:
+        return pieces
+    lib, breaker = found
+    out = []
+    for piece in pieces:
+        at = (ctypes.c_int * (len(piece) + 1))()
+        count = lib.th_brk_wc_find_breaks(breaker, piece, at, len(piece) + 1)
+        cuts = [0, *sorted({i for i in at[:max(count, 0)] if 0 < i < len(piece)}), len(piece)]
+        out += [piece[a:b] for a, b in zip(cuts, cuts[1:], strict=False) if piece[a:b].strip()]
+        if not piece[cuts[-2]:].strip():  # a break found inside the trailing space
+            out[-1] += piece[cuts[-2]:]
+    return out
+
+
 def _starts_syllable(ch: str) -> bool:
     """Whether a line may break before ``ch`` (not a Thai vowel or tone mark above or below,
     not a following vowel)."""
@@ -101,66 +126,95 @@ def _starts_syllable(ch: str) -> bool:
                 or unicodedata.combining(ch))
 
 
-def _wrapped(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont,
-             width: int, cut: bool = True) -> list[str]:
-    """``text`` in lines that fit ``width``: broken at spaces (Thai writes one between
-    phrases), and (``cut``) a phrase too long for a line between characters that start a
-    syllable."""
+def _cut(draw: ImageDraw.ImageDraw, word: str, font: ImageFont.FreeTypeFont,
+         width: int) -> list[str]:
+    """A word wider than a line (the last resort: no smaller font fits it) between characters
+    that start a syllable."""
+    lines, line = [], ""
+    for i, ch in enumerate(word):
+        if line and _starts_syllable(ch) and not "\u0e40" <= word[i - 1] <= "\u0e44" \
+                and draw.textlength(line + word[i:i + 2], font=font) > width:
+            lines.append(line)
+            line = ""
+        line += ch
+    return [*lines, line]
+
+
+def _wrapped(draw: ImageDraw.ImageDraw, pieces: list[str], font: ImageFont.FreeTypeFont,
+             width: int) -> list[str]:
+    """``pieces`` in lines of at most ``width``, greedily (as many on a line as fit); a piece
+    wider than a line is a line of its own."""
     lines: list[str] = []
-    for word in text.split():
-        if lines and draw.textlength(f"{lines[-1]} {word}", font=font) <= width:
-            lines[-1] += f" {word}"
-            continue
-        if not cut:
-            lines.append(word)
-            continue
-        line = ""
-        for i, ch in enumerate(word):
-            if line and _starts_syllable(ch) and not "\u0e40" <= word[i - 1] <= "\u0e44" \
-                    and draw.textlength(line + word[i:i + 2], font=font) > width:
-                lines.append(line)
-                line = ""
-            line += ch
-        lines.append(line)
-    return lines
+    line = ""
+    for piece in pieces:
+        if line and draw.textlength((line + piece).rstrip(), font=font) > width:
+            lines.append(line.rstrip())
+            line = ""
+        line += piece
+    return [*lines, line.rstrip()] if line.strip() else lines
 
 
-def _block(draw: ImageDraw.ImageDraw, text: str, path: Path, size: int, least: int,
-           width: int, most: int) -> tuple[ImageFont.FreeTypeFont, list[str]]:
-    """The largest font from ``size`` down to ``least`` at which ``text``, broken at spaces,
-    takes at most ``most`` lines that fit ``width``; else at ``least``, phrases cut too."""
-    while size > least:
-        font = ImageFont.truetype(str(path), size)
-        lines = _wrapped(draw, text, font, width, cut=False)
-        if len(lines) <= most and all(draw.textlength(x, font=font) <= width for x in lines):
-            return font, lines
-        size -= 6
+def layout(draw: ImageDraw.ImageDraw, text: str, path: Path, size: int, least: int,
+           width: int, height: int, leading: float) -> tuple[ImageFont.FreeTypeFont, list[str]]:
+    """``text``'s font and lines in a box ``width`` by ``height`` (lines ``leading`` times the
+    font size apart): the largest font from ``size`` down to ``least`` at which it fits,
+    broken at spaces if it fits so, else between ``words``; when nothing fits, at ``least``,
+    a word wider than a line cut between syllables."""
+    for px in range(size, least - 1, -6):
+        font = ImageFont.truetype(str(path), px)
+        for pieces in (re.findall(r"\S+\s*", text.strip()), words(text)):
+            lines = _wrapped(draw, pieces, font, width)
+            if len(lines) * px * leading <= height and all(
+                    draw.textlength(x, font=font) <= width for x in lines):
+                return font, lines
     font = ImageFont.truetype(str(path), least)
-    return font, _wrapped(draw, text, font, width)
+    return font, [part for x in _wrapped(draw, words(text), font, width) for part in (
+        [x] if draw.textlength(x, font=font) <= width else _cut(draw, x, font, width))]
+
+
+@dataclass(frozen=True)
+class Block:
+    """One text of an area, laid out: its box (from the area's top edge), font and lines."""
+
+    top: int
+    bottom: int
+    font: ImageFont.FreeTypeFont
+    lines: list[str]
+    colour: str
+    leading: float
+
+
+def blocks(draw: ImageDraw.ImageDraw, path: Path, area: Area, width: int) -> list[Block]:
+    """An area's label (large, bold, dark on light) and the line under it, laid out."""
+    out = []
+    for text, (top, bottom), (most, least), colour, leading in (
+            (area.label, LABEL_BOX, (LABEL_PX, LABEL_LEAST_PX), INK, 1.25),
+            (area.sub, SUB_BOX, (64, 52), SUB_INK, 1.3)):
+        font, lines = layout(draw, text, path, most, least, width, bottom - top, leading)
+        out.append(Block(top, bottom, font, lines, colour, leading))
+    return out
 
 
 def render(menu: list[Area]) -> bytes:
     """The menu's PNG: per area a coloured band saying the service's state in white, the
-    label large and bold (up to two lines), what it does under it; white separators."""
+    label large and bold (broken between words), what it does under it; white separators."""
     path = font_path()
     image = Image.new("RGB", (WIDTH, HEIGHT), PAPER)
     draw = ImageDraw.Draw(image)
     small = ImageFont.truetype(str(path), 60)
     for index, area in enumerate(menu):
         x, y, w, h = _bounds(index)
-        pad, middle = 44, x + w / 2
-        draw.rectangle((x, y, x + w - 1, y + h - 1), fill="#F4F4F4", outline=PAPER, width=8)
-        draw.rectangle((x + 8, y + 8, x + w - 9, y + 120), fill=area.band)
-        draw.text((middle, y + 64), area.state, font=small, fill=PAPER, anchor="mm")
-        font, lines = _block(draw, area.label, path, 120, 72, w - 2 * pad, 2)
-        step = font.size * 1.25
-        top = y + 300 - step * (len(lines) - 1) / 2
-        for n, line in enumerate(lines):
-            draw.text((middle, top + n * step), line, font=font, fill=INK, anchor="mm")
-        sub, lines = _block(draw, area.sub, path, 64, 52, w - 2 * pad, 4)
-        for n, line in enumerate(lines[:4]):
-            draw.text((middle, y + 520 + n * sub.size * 1.3), line, font=sub, fill="#333333",
-                      anchor="mm")
+        middle = x + w / 2
+        draw.rectangle((x, y, x + w - 1, y + h - 1), fill=TILE, outline=PAPER, width=8)
+        draw.rectangle((x + 8, y + 8, x + w - 9, y + BAND), fill=BANDS[area.kind])
+        draw.text((middle, y + 8 + (BAND - 8) / 2), area.state, font=small, fill=PAPER,
+                  anchor="mm")
+        for block in blocks(draw, path, area, w - 2 * PAD):
+            step = block.font.size * block.leading  # the lines centred in the block's box
+            first = y + (block.top + block.bottom) / 2 - step * (len(block.lines) - 1) / 2
+            for n, line in enumerate(block.lines):
+                draw.text((middle, first + n * step), line, font=block.font,
+                          fill=block.colour, anchor="mm")
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()

@@ -276,9 +276,16 @@ class FakeLine(_Server):
         return web.json_response({"sentMessages": [{"id": "1"} for _ in body["messages"]]})
 
     async def loading(self, request: web.Request) -> web.Response:
+        """``POST /v2/bot/chat/loading/start``: a user's chat id, and ``loadingSeconds`` (5 to
+        60, a multiple of 5; 20 when left out), as LINE documents it."""
         body, refused = await self._json(request)
         if refused:
             return refused
+        seconds = body.get("loadingSeconds", 20) if isinstance(body, dict) else None
+        if not isinstance(body, dict) or not str(body.get("chatId") or "").startswith("U") \
+                or not isinstance(seconds, int) or not 5 <= seconds <= 60 or seconds % 5:
+            self.record(request, body, 400)
+            return web.json_response({"message": "The request body has 1 error(s)"}, status=400)
         self.record(request, body, 202)
         return web.json_response({}, status=202)
 

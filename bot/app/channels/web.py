@@ -6,7 +6,9 @@
 every text complete, buttons with the payload to send back, named links as data). Bad input
 gets a 4xx with a Thai reason and reaches nothing; a typed number or a pressed button picks the
 numbered choice last offered; notifications that wait for this user (web chat users cannot be
-pushed to) come first in the answer. The page itself is ``bot/app/web/static/chat.html``.
+pushed to) come first in the answer. ``GET /api/chat/menu`` gives the standing menu (the
+LINE rich menu's entries), which the page shows as a list of buttons. The page itself is
+``bot/app/web/static/chat.html``.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.app.channels import render
+from bot.app.channels import menu, render
 from bot.app.channels.ask import outage_replies
 from bot.app.channels.gateway import Gateway, Outgoing, Parts
 from bot.app.channels.inbound import Inbound, location_message
@@ -158,6 +160,12 @@ class WebChat(Gateway):
     def setup(self, app: web.Application) -> None:
         app.router.add_post("/api/chat", self.chat)
         app.router.add_get("/api/chat/stream", self.stream)
+        app.router.add_get("/api/chat/menu", self.menu)
+
+    async def menu(self, _request: web.Request) -> web.Response:
+        """``GET /api/chat/menu``: the standing menu, the same entries as the LINE rich menu
+        (``bot.app.channels.menu``); the page shows them as buttons sending their payloads."""
+        return reply(menu.web_menu())
 
     async def stream(self, request: web.Request) -> web.StreamResponse:
         """``GET /api/chat/stream?sender=<session>``: server-sent events with what an operator

@@ -2,6 +2,8 @@
 // Sends typed text, choice payloads and the browser's location to POST /api/chat and appends
 // each reply (its text, image, named links and numbered choice buttons) to a polite live region (role="log"), so screen readers announce it once; old
 // messages are never re-rendered. Server data is only inserted as text nodes, never as HTML.
+// The service menu under the composer (GET /api/chat/menu: the LINE rich menu's entries) is a
+// nav of buttons; pressing one sends the entry's payload, as its numbered choice would.
 // The "ตอบสั้นๆ" toggle (aria-pressed) sends "ตอบสั้นๆ" or "ตอบปกติ" like any message; the
 // server remembers the choice per user and says in each answer whether it is on.
 "use strict";
@@ -31,6 +33,7 @@
   const send = document.getElementById("send");
   const locate = document.getElementById("locate");
   const shortToggle = document.getElementById("short");
+  const services = document.getElementById("services");
   let pending = false;
   let sender = null;
 
@@ -229,6 +232,7 @@
   function setPending(on, note = "กำลังพิมพ์…") {
     pending = on;
     send.disabled = on;
+    for (const button of services.querySelectorAll("button")) button.disabled = on;
     locate.disabled = on;
     shortToggle.disabled = on;
     status.textContent = on ? note : "";
@@ -294,6 +298,37 @@
     event.preventDefault();
     form.requestSubmit();
   });
+
+  // --- the service menu (issue 17): the same entries as the LINE rich menu; each button says
+  // the service, its state in words (ready, or the hotline to call for now) and what it does.
+  async function loadMenu() {
+    let menu = null;
+    try {
+      const resp = await fetch("/api/chat/menu");
+      menu = resp.ok ? await resp.json() : null;
+    } catch {
+      return; // no menu: typing "เมนู" still shows it in the conversation
+    }
+    const items = (menu && Array.isArray(menu.items)) ? menu.items : [];
+    if (!items.length) return;
+    if (menu.title) document.getElementById("services-heading").textContent = menu.title;
+    const list = document.getElementById("services-list");
+    for (const entry of items) {
+      if (!entry || !entry.label || !entry.payload) continue;
+      const button = element("button", "service kind-" + (entry.kind || "ready"));
+      button.type = "button";
+      // spaces between the parts, so the button's accessible name reads as words
+      button.append(element("span", "service-label", entry.label), " ",
+        element("span", "service-state", entry.state || ""), " ",
+        element("span", "service-sub", entry.sub || ""));
+      button.addEventListener("click", () => submit({ text: entry.payload }, entry.label));
+      const li = element("li");
+      li.append(button);
+      list.append(li);
+    }
+    services.hidden = false;
+  }
+  loadMenu();
 
   try {
     showShort(localStorage.getItem(SHORT_KEY) === "1");
