@@ -124,7 +124,7 @@ class ActionMotortaxiScanPhoto(MotortaxiAction):
 
         ref = turn.entities.get("image_ref") or turn.slot("image_ref")
         try:
-            data = await asyncio.to_thread(uploads.load, settings().var_dir, ref)
+            data = await asyncio.to_thread(uploads.load, settings().database_url, ref)
         except KeyError:
             turn.say("utter_motortaxi_qr_unreadable")
             return []

@@ -5,6 +5,12 @@ serves the same routes but requires the ``token`` query parameter that the engin
 (``action_endpoint.token`` in ``endpoints.yml``) on everything except ``/health``::
 
     ACTION_TOKEN=... python -m bot.app.action_server
+
+With ``ACTION_WORKERS`` above 1 (the production profile) that many of these processes share
+``ACTION_PORT``: each binds it with ``SO_REUSEPORT`` and the kernel spreads the engines'
+connections over them. Each is a plain process that the run command supervises: one that
+dies is restarted alone while the others keep serving. (Sanic's own multi-worker mode does
+not restart a worker that crashed.)
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import hmac
 import importlib
 import logging
 import os
+import socket
 import sys
 import time
 
@@ -77,9 +84,21 @@ def main() -> int:
     app = create_app(settings)
     privacy.install()  # again: creating the Sanic app gave Sanic's loggers handlers of their own
     log.info("action server on http://%s:%d", settings.action_host, settings.action_port)
-    app.run(host=settings.action_host, port=settings.action_port, single_process=True,
-            access_log=False, motd=False)
+    where = ({"sock": shared_socket(settings.action_host, settings.action_port)}
+             if settings.action_workers > 1 else
+             {"host": settings.action_host, "port": settings.action_port})
+    app.run(**where, single_process=True, access_log=False, motd=False)
     return 0
+
+
+def shared_socket(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host:port`` that the other workers may bind too (same user
+    only: Linux refuses SO_REUSEPORT across users)."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    return sock
 
 
 if __name__ == "__main__":

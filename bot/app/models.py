@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Index, Integer, String, Text, text
+from sqlalchemy import Boolean, DateTime, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.kernel.cases import CaseNumbered
@@ -49,3 +49,16 @@ class HandoffRequest(CaseNumbered, Base):
               sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
     )
 
+
+
+class Upload(Base):
+    """A photo a citizen sent (``bot.app.uploads``), kept briefly in the app database so that
+    any web app can store it and any action server, on any machine, can read it."""
+
+    __tablename__ = "uploads"
+
+    ref: Mapped[str] = mapped_column(String(33), primary_key=True)
+    content_type: Mapped[str] = mapped_column(String(32))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+                                                 index=True)

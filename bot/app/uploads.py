@@ -2,20 +2,24 @@
 
 A channel stores the bytes and hands the engine an opaque reference; the skill that asked for
 the photo loads it by that reference. Only real images (checked by their first bytes, not just
-the declared type) within ``MAX_BYTES`` are kept, under ``<var>/uploads``, and files older than
-``RETENTION`` are removed whenever a new one is saved::
+the declared type) within ``MAX_BYTES`` are kept, in the app database (table ``uploads``), so
+that a photo received by one web app is read by an action server on any machine; photos older
+than ``RETENTION`` are removed whenever a new one is saved::
 
-    ref = save(var_dir, data, "image/jpeg")   # 'u3f9c…' (random, 32 hex digits)
-    data = load(var_dir, ref)
+    ref = save(database_url, data, "image/jpeg")   # 'u3f9c…' (random, 32 hex digits)
+    data = load(database_url, ref)
 """
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
-import time
-from pathlib import Path
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+
+from bot.app.models import Upload
+from bot.kernel.db import session_factory, utcnow
 
 MAX_BYTES = 10 * 1024 * 1024  # LINE's own limit for an image message
 RETENTION = 7 * 24 * 3600  # seconds a photo is kept
@@ -39,10 +43,6 @@ class UploadRejected(ValueError):
         self.reason = reason
 
 
-def _folder(var_dir: Path | str) -> Path:
-    return Path(var_dir) / "uploads"
-
-
 def _is_image(data: bytes, content_type: str) -> bool:
     starts = SIGNATURES.get(content_type)
     if starts is None or not data.startswith(starts):
@@ -50,7 +50,7 @@ def _is_image(data: bytes, content_type: str) -> bool:
     return content_type != "image/webp" or data[8:12] == b"WEBP"
 
 
-def save(var_dir: Path | str, data: bytes, content_type: str) -> str:
+def save(database_url: str, data: bytes, content_type: str) -> str:
     """Keep one image and return its reference; ``UploadRejected`` if it is not a kept image."""
     content_type = content_type.split(";")[0].strip().lower()
     if not data:
@@ -59,45 +59,35 @@ def save(var_dir: Path | str, data: bytes, content_type: str) -> str:
         raise UploadRejected("size")
     if not _is_image(data, content_type):
         raise UploadRejected("type")
-    folder = _folder(var_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    prune(var_dir)
+    prune(database_url)
     ref = "u" + secrets.token_hex(16)
-    tmp = folder / f".{ref}.tmp"
-    with open(tmp, "xb") as f:
-        f.write(data)
-    os.chmod(tmp, 0o600)
-    tmp.replace(folder / ref)  # readers never see half a file
+    with session_factory(database_url).begin() as session:
+        session.add(Upload(ref=ref, content_type=content_type, data=data))
     return ref
 
 
-def load(var_dir: Path | str, ref: str) -> bytes:
+def load(database_url: str, ref: str) -> bytes:
     """The image saved as ``ref``; ``KeyError`` if the reference is malformed, unknown or expired."""
     if not isinstance(ref, str) or not REF.match(ref):
         raise KeyError(ref)
-    path = _folder(var_dir) / ref
-    try:
-        if time.time() - path.stat().st_mtime > RETENTION:
-            raise KeyError(ref)
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise KeyError(ref) from None
+    with session_factory(database_url)() as session:
+        found = session.execute(select(Upload.data).where(
+            Upload.ref == ref, Upload.created_at > _expired())).scalar_one_or_none()
+    if found is None:
+        raise KeyError(ref)
+    return found
 
 
-def prune(var_dir: Path | str, now: float | None = None) -> int:
+def prune(database_url: str, now: datetime | None = None) -> int:
     """Remove expired images (and the oldest beyond ``MAX_FILES``); return how many went."""
-    folder = _folder(var_dir)
-    now = time.time() if now is None else now
-    try:
-        entries = sorted((e.stat().st_mtime, e.path) for e in os.scandir(folder) if e.is_file())
-    except FileNotFoundError:
-        return 0
-    removed = 0
-    for index, (mtime, path) in enumerate(entries):
-        if now - mtime > RETENTION or len(entries) - index > MAX_FILES:
-            try:
-                os.unlink(path)
-                removed += 1
-            except FileNotFoundError:
-                pass
+    with session_factory(database_url).begin() as session:
+        removed = session.execute(delete(Upload).where(
+            Upload.created_at <= _expired(now))).rowcount
+        beyond = select(Upload.ref).order_by(Upload.created_at.desc()).offset(MAX_FILES)
+        removed += session.execute(delete(Upload).where(
+            Upload.ref.in_(beyond.scalar_subquery()))).rowcount
     return removed
+
+
+def _expired(now: datetime | None = None) -> datetime:
+    return (now or utcnow()) - timedelta(seconds=RETENTION)

@@ -10,6 +10,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,6 +59,13 @@ class Settings:
     # Forest skill: the MQTT broker its sensors publish to (mqtt://host:1883); empty: no
     # MQTT subscriber, and the demo simulator sends over HTTP.
     forest_mqtt_url: str = ""
+    # Several web apps (the production profile, LOCK_STORE=redis): the Redis of Rasa's lock
+    # store also carries what they share (rate limits, live-stream wake-ups; bot.app.shared),
+    # under this key prefix. Empty: each web app keeps its own, right for one web app.
+    redis_url: str = ""
+    redis_prefix: str = "govbot"
+    # Action-server workers sharing ACTION_PORT (separate processes; bot.app.action_server).
+    action_workers: int = 1
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -97,7 +105,26 @@ class Settings:
             tracker_retention_days=int(env.get("TRACKER_RETENTION_DAYS") or "30"),
             chat_rate_per_minute=float(env.get("CHAT_RATE_PER_MINUTE", "60")),
             forest_mqtt_url=env.get("FOREST_MQTT_URL", "").strip(),
+            redis_url=_redis_url(env),
+            redis_prefix=env.get("LOCK_KEY_PREFIX") or "govbot",
+            action_workers=int(env.get("ACTION_WORKERS") or "1"),
         )
+
+
+def _redis_url(env) -> str:
+    """The lock store's Redis as a URL when ``LOCK_STORE=redis``, else "".
+
+    >>> _redis_url({"LOCK_STORE": "redis", "REDIS_PORT": "6380", "REDIS_PASSWORD": "p/w"})
+    'redis://:p%2Fw@127.0.0.1:6380/1'
+    >>> _redis_url({"LOCK_STORE": "in_memory"})
+    ''
+    """
+    if env.get("LOCK_STORE", "").strip().lower() != "redis":
+        return ""
+    password = quote(env.get("REDIS_PASSWORD") or "", safe="")
+    return (f"redis://{':' + password + '@' if password else ''}"
+            f"{env.get('REDIS_HOST') or '127.0.0.1'}:{env.get('REDIS_PORT') or '6379'}"
+            f"/{env.get('REDIS_LOCK_DB') or '1'}")
 
 
 def _local_secret(var_dir: Path) -> str:

@@ -1,8 +1,9 @@
 """The production profile on one machine: what it needs, checked before anything starts.
 
 ``PROFILE=production make run`` (or ``make run PROFILE=production``) runs several engines
-sharing the tracker store on PostgreSQL and Rasa's lock store on Redis, several web apps on
-the app database on PostgreSQL, and nginx in front of the web apps. Every missing piece is
+sharing the tracker store on PostgreSQL and Rasa's lock store on Redis, several action-server
+workers on one port, several web apps on the app database on PostgreSQL (sharing rate limits
+and live-stream wake-ups in Redis), and nginx in front of the web apps. Every missing piece is
 named at once, with what to set or install, before any process starts::
 
     problems = missing(os.environ)       # [] when the profile can start
@@ -67,7 +68,7 @@ def missing(env: Mapping[str, str]) -> list[str]:
         balancer.binary()
     except balancer.Missing as exc:
         problems.append(str(exc))
-    for name in ("ENGINES", "WEB_APPS"):
+    for name in ("ENGINES", "WEB_APPS", "ACTION_WORKERS"):
         value = env.get(name, "2")
         if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= 16:
             problems.append(f"{name} must be a number from 1 to 16 (it is {value!r})")
@@ -78,7 +79,7 @@ def missing(env: Mapping[str, str]) -> list[str]:
 
 def stack_options(env: Mapping[str, str]) -> dict:
     """Ports of the extra processes: engines after ENGINE_PORT, web apps after APP_PORT
-    (where the load balancer listens)."""
+    (where the load balancer listens); how many action-server workers share ACTION_PORT."""
     engine_port = int(env.get("ENGINE_PORT", "5005"))
     app_port = int(env.get("APP_PORT", "8080"))
     engines, webs = int(env.get("ENGINES", "2")), int(env.get("WEB_APPS", "2"))
@@ -86,5 +87,6 @@ def stack_options(env: Mapping[str, str]) -> dict:
             "more_engines": [engine_port + n for n in range(1, engines)],
             "app_port": app_port + 1,
             "more_webs": [app_port + n for n in range(2, webs + 1)],
-            "balancer_port": app_port}
+            "balancer_port": app_port,
+            "action_workers": int(env.get("ACTION_WORKERS", "2"))}
 

@@ -110,7 +110,7 @@ def main() -> int:
         stopping = True
 
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop like Ctrl-C while starting
-    say(f"starting {len(stack.names())} processes: the action server, "
+    say(f"starting {len(stack.names())} processes: {stack.action_workers} action server(s), "
         f"{len(stack.ports('engine'))} engine(s) (loading the model), "
         f"{len(stack.ports('web'))} web app(s)"
         + (" and the load balancer…" if stack.balancer_port else "…"))

@@ -8,6 +8,7 @@ files readable by its owner only (umask 077): databases and the tracker hold con
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -40,6 +41,24 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def listens(pid: int, port: int) -> bool:
+    """Whether process ``pid`` holds a listening TCP socket on ``port`` (Linux ``/proc``):
+    the action workers share one port, so its answering says nothing about one of them."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                    inodes.add(f"socket:[{fields[9]}]")
+    with contextlib.suppress(OSError):
+        for fd in os.scandir(f"/proc/{pid}/fd"):
+            with contextlib.suppress(OSError):
+                if os.readlink(fd.path) in inodes:
+                    return True
+    return False
 
 
 def build_model(config: Path = ROOT / "config.yml", quiet: bool = False) -> Path:
@@ -76,6 +95,10 @@ class Stack:
     more_engines: list[int] = field(default_factory=list)
     more_webs: list[int] = field(default_factory=list)
     balancer_port: int | None = None
+    # Action-server workers ("actions", "actions2"…): separate processes on the one action
+    # port (SO_REUSEPORT: the kernel spreads the engines' connections over them), each
+    # supervised on its own, so that one that dies is one of M, restarted alone.
+    action_workers: int = 1
 
     def __post_init__(self) -> None:
         self.var_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -85,6 +108,7 @@ class Stack:
             "ACTION_TOKEN": os.environ.get("ACTION_TOKEN") or secrets.token_urlsafe(24),
             "APP_HOST": self.host, "APP_PORT": str(self.app_port),
             "ACTION_HOST": "127.0.0.1", "ACTION_PORT": str(self.action_port),
+            "ACTION_WORKERS": str(self.action_workers),
             "ENGINE_URL": ",".join(f"http://127.0.0.1:{port}"
                                    for port in self.ports("engine").values()),
             "TRACKER_DIALECT": os.environ.get("TRACKER_DIALECT", "sqlite"),
@@ -127,8 +151,8 @@ class Stack:
         if out is not None:
             out.close()  # the child has its own copy
 
-    def start_actions(self) -> None:
-        self._spawn("actions", [str(APP_PYTHON), "-m", "bot.app.action_server"])
+    def start_actions(self, name: str = "actions") -> None:
+        self._spawn(name, [str(APP_PYTHON), "-m", "bot.app.action_server"])
 
     def start_engine(self, name: str = "engine") -> None:
         # bot.engine.serve is `rasa run` with the HTTP API on and ENGINE_TOKEN read from the
@@ -158,8 +182,9 @@ class Stack:
     def wait_ready(self, timeout: float = 240.0) -> None:
         """Block until every process answers its health check; raise if one dies."""
         token = self.env["ENGINE_TOKEN"]
-        checks = {
-            "actions": f"http://127.0.0.1:{self.action_port}/health",
+        checks = {  # the action workers share one port: it answers once the first is up
+            **{name: f"http://127.0.0.1:{self.action_port}/health"
+               for name in self.action_names()},
             **{name: f"http://127.0.0.1:{port}/status?token={token}"
                for name, port in self.ports("engine").items()},
             **{name: f"http://{self.host}:{port}/healthz"
@@ -173,6 +198,9 @@ class Stack:
             for name, url in list(pending.items()):
                 if self.procs[name].poll() is not None:
                     raise RuntimeError(f"{name} exited with code {self.procs[name].returncode}")
+                if name.startswith("actions") and not listens(self.procs[name].pid,
+                                                              self.action_port):
+                    continue
                 try:
                     with urllib.request.urlopen(url, timeout=2) as resp:
                         if resp.status == 200:
@@ -184,15 +212,18 @@ class Stack:
             if pending:
                 time.sleep(0.5)
 
+    def action_names(self) -> list[str]:
+        return ["actions", *(f"actions{n}" for n in range(2, self.action_workers + 1))]
+
     def names(self) -> list[str]:
         """Every process of this stack, in starting order."""
-        return (["actions", *self.ports("engine"), *self.ports("web")]
+        return ([*self.action_names(), *self.ports("engine"), *self.ports("web")]
                 + (["balancer"] if self.balancer_port else []))
 
     def start_one(self, name: str) -> None:
         kind = name.rstrip("0123456789")
         {"actions": self.start_actions, "engine": self.start_engine, "web": self.start_web,
-         "balancer": self.start_balancer}[kind](*([name] if kind != "actions" else []))
+         "balancer": self.start_balancer}[kind](name)
 
     def start(self, web: bool = True) -> None:
         subprocess.run([str(APP_PYTHON), "-m", "bot.kernel.db", "upgrade"], cwd=self.root, env=self.env,

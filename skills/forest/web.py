@@ -17,9 +17,10 @@ agency-key DNP``; the installation's STAFF_TOKEN acts for every agency):
 Public: ``GET /forest/`` (status page of the pilot area), ``/forest/map.svg``,
 ``/forest/charts/<datastream>.png``, ``GET /api/forest/stations``, ``/api/forest/map.geojson``.
 
-In the web app's process (``cleanup_ctx``): the MQTT subscriber when ``forest_mqtt_url`` is
-set, the offline check every minute, and with demo data the synthetic pilot stations and their
-simulator (over MQTT when a broker is configured, else over this HTTP API).
+In one web app of the deployment (``cleanup_ctx``, under the lease ``forest``:
+``bot.kernel.lease``): the MQTT subscriber when ``forest_mqtt_url`` is set, the offline check
+every minute, and with demo data the synthetic pilot stations and their simulator (over MQTT
+when a broker is configured, else over this HTTP API).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from bot.kernel import lease
 from bot.kernel.db import session_factory, utcnow
 
 from . import alarms, chart, config, firms, ingest, mqtt, page, pilot, simulator
@@ -228,18 +230,23 @@ def setup(app: web.Application, settings) -> None:
         return web.Response(body=png, content_type="image/png",
                             headers={"Cache-Control": "public, max-age=300"})
 
-    async def background(app: web.Application):
-        tasks = [asyncio.create_task(offline_loop())]
+    def loops() -> list:
+        found = [offline_loop()]
         if settings.forest_mqtt_url:
-            tasks.append(asyncio.create_task(mqtt.subscribe_forever(
-                settings.forest_mqtt_url, handle_mqtt, client_id=client_id)))
+            found.append(mqtt.subscribe_forever(settings.forest_mqtt_url, handle_mqtt,
+                                                client_id=client_id))
         if settings.demo_data:
-            tasks.append(asyncio.create_task(start_demo()))
+            found.append(start_demo())
+        return found
+
+    async def background(app: web.Application):
+        # once per deployment, not once per web app: the subscriber's client id is the
+        # deployment's, and two simulators would send every reading twice
+        task = asyncio.create_task(lease.only_one(factory, "forest", loops))
         yield
-        for task in tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
 
     async def handle_mqtt(batch: list[tuple[str, Any]]) -> None:
         await run(lambda s: ingest.ingest(s, batch, channel="mqtt"))

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import time
+from datetime import timedelta
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import func, select, update
 
 from bot.app import uploads
 from bot.app.channels.testing import (
@@ -21,6 +22,7 @@ from bot.app.channels.testing import (
     messenger_signature,
 )
 from bot.app.channels.texts import TEXTS
+from bot.app.models import Upload
 from bot.app.web.app import create_app
 from bot.kernel import db
 from bot.kernel.settings import Settings
@@ -30,12 +32,29 @@ PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
 JPEG = b"\xff\xd8\xff\xe0" + bytes(64)
 
 
-def test_a_saved_photo_loads_back_by_its_reference(tmp_path):
-    ref = uploads.save(tmp_path, JPEG, "image/jpeg; charset=binary")
+@pytest.fixture
+def database(tmp_path) -> str:
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    db.upgrade(url)
+    return url
+
+
+def _kept(database_url: str) -> int:
+    with db.session_factory(database_url)() as session:
+        return session.scalar(select(func.count()).select_from(Upload))
+
+
+def test_a_saved_photo_loads_back_by_its_reference(database):
+    ref = uploads.save(database, JPEG, "image/jpeg; charset=binary")
     assert uploads.REF.match(ref)
-    assert uploads.load(tmp_path, ref) == JPEG
-    assert uploads.save(tmp_path, PNG, "image/png") != ref  # random, never reused
-    assert oct((tmp_path / "uploads" / ref).stat().st_mode & 0o777) == "0o600"
+    assert uploads.load(database, ref) == JPEG
+    assert uploads.save(database, PNG, "image/png") != ref  # random, never reused
+
+
+def test_a_photo_one_web_app_saved_is_read_by_an_action_server_elsewhere(pg_url):
+    """Nothing machine-local: only the shared app database (PostgreSQL) connects them."""
+    ref = uploads.save(pg_url, PNG, "image/png")
+    assert uploads.load(pg_url, ref) == PNG
 
 
 @pytest.mark.parametrize("data, content_type, reason", [
@@ -45,31 +64,32 @@ def test_a_saved_photo_loads_back_by_its_reference(tmp_path):
     (b"", "image/png", "empty"),
     (None, "image/png", "size"),
 ], ids=["pdf-as-png", "declared-pdf", "svg", "empty", "too-large"])
-def test_what_is_not_a_kept_image_is_refused(tmp_path, data, content_type, reason):
+def test_what_is_not_a_kept_image_is_refused(database, data, content_type, reason):
     if data is None:
         data = PNG + bytes(uploads.MAX_BYTES)
     with pytest.raises(uploads.UploadRejected) as refused:
-        uploads.save(tmp_path, data, content_type)
+        uploads.save(database, data, content_type)
     assert refused.value.reason == reason
-    assert not list(tmp_path.glob("uploads/u*"))
+    assert _kept(database) == 0
 
 
-@pytest.mark.parametrize("ref", ["../secret_key", "u" + "0" * 32 + "/../x", "", "U" + "a" * 32])
-def test_references_cannot_reach_other_files(tmp_path, ref):
-    (tmp_path / "secret_key").write_text("s")
+@pytest.mark.parametrize("ref", ["../secret_key", "u" + "0" * 32 + "/../x", "", "U" + "a" * 32,
+                                 "u" + "0" * 32])
+def test_unknown_or_malformed_references_load_nothing(database, ref):
     with pytest.raises(KeyError):
-        uploads.load(tmp_path, ref)
+        uploads.load(database, ref)
 
 
-def test_old_photos_are_removed_and_no_longer_load(tmp_path):
-    old = uploads.save(tmp_path, PNG, "image/png")
-    past = time.time() - uploads.RETENTION - 60
-    os.utime(tmp_path / "uploads" / old, (past, past))
+def test_old_photos_are_removed_and_no_longer_load(database):
+    old = uploads.save(database, PNG, "image/png")
+    with db.session_factory(database).begin() as session:
+        session.execute(update(Upload).where(Upload.ref == old).values(
+            created_at=db.utcnow() - timedelta(seconds=uploads.RETENTION + 60)))
     with pytest.raises(KeyError):
-        uploads.load(tmp_path, old)
-    fresh = uploads.save(tmp_path, PNG, "image/png")  # saving prunes
-    assert not (tmp_path / "uploads" / old).exists()
-    assert uploads.load(tmp_path, fresh) == PNG
+        uploads.load(database, old)
+    fresh = uploads.save(database, PNG, "image/png")  # saving prunes
+    assert _kept(database) == 1
+    assert uploads.load(database, fresh) == PNG
 
 
 # --- photos the gateways download, refused ---------------------------------------------------
@@ -115,7 +135,7 @@ async def test_a_refused_line_photo_gets_the_thai_reason_and_nothing_is_kept(
             assert resp.status == 200
             reply = (await line.arrived(lambda c: c.path == "/v2/bot/message/reply"))[0]
     assert [m["text"] for m in reply.body["messages"]] == [TEXTS[said]]
-    assert not list(tmp_path.glob("uploads/u*"))
+    assert _kept(f"sqlite:///{tmp_path / 'app.db'}") == 0
 
 
 @pytest.mark.asyncio
@@ -137,4 +157,4 @@ async def test_a_refused_messenger_photo_gets_the_thai_reason_and_nothing_is_kep
             sent = await graph.arrived(lambda c: c.path.endswith("/me/messages")
                                        and "message" in c.body)
     assert [c.body["message"]["text"] for c in sent] == [TEXTS[said]]
-    assert not list(tmp_path.glob("uploads/u*"))
+    assert _kept(f"sqlite:///{tmp_path / 'app.db'}") == 0

@@ -170,7 +170,7 @@ def _run_photo_action(monkeypatch, tmp_path, factory, photo: bytes):
     from actions.motortaxi import ActionMotortaxiScanPhoto
     from bot.app import uploads
 
-    ref = uploads.save(tmp_path, photo, "image/jpeg")
+    ref = uploads.save(str(factory.kw["bind"].url), photo, "image/jpeg")
     return _run_action(monkeypatch, tmp_path, factory, ActionMotortaxiScanPhoto(), {
         "intent": {"name": "share_image"}, "entities": [{"entity": "image_ref", "value": ref}],
         "text": ""})

@@ -13,12 +13,13 @@ def test_a_machine_without_the_shared_stores_is_told_each_missing_piece():
     closed = free_port()  # nothing listens there
     problems = profile.missing({"DATABASE_URL": "sqlite:///var/app.db",
                                 "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(closed),
-                                "ENGINES": "many"})
+                                "ENGINES": "many", "ACTION_WORKERS": "0"})
     said = "\n".join(problems)
     assert "DATABASE_URL must name a PostgreSQL database" in said
     assert "TRACKER_URL must name a PostgreSQL database" in said
     assert f"Redis (Rasa's lock store) does not answer at 127.0.0.1:{closed}" in said
     assert "ENGINES must be a number from 1 to 16" in said
+    assert "ACTION_WORKERS must be a number from 1 to 16 (it is '0')" in said
     assert "SECRET_KEY must be set" in said
 
 
@@ -42,6 +43,6 @@ def test_the_run_command_refuses_an_unknown_profile_and_a_machine_that_lacks_one
 
 def test_the_production_processes_and_their_ports():
     options = profile.stack_options({"ENGINES": "3", "WEB_APPS": "2", "APP_PORT": "8080",
-                                     "ENGINE_PORT": "5005"})
+                                     "ENGINE_PORT": "5005", "ACTION_WORKERS": "3"})
     assert options == {"engine_port": 5005, "more_engines": [5006, 5007], "app_port": 8081,
-                       "more_webs": [8082], "balancer_port": 8080}
+                       "more_webs": [8082], "balancer_port": 8080, "action_workers": 3}

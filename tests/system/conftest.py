@@ -1,7 +1,7 @@
 """System tests: the real product (action server, Rasa engine, web app) on loopback.
 
 Every stack a test starts is started exactly as the run command starts it, with its own
-ports, its own temporary var/ directory (app database, tracker database, uploads, secret key)
+ports, its own temporary var/ directory (app database with the photos, tracker database, secret key)
 and its own random engine and action tokens: nothing is inherited from the caller's
 environment (``make`` exports a fixed ``ACTION_TOKEN`` and a shared ``TRACKER_DB``), so no
 state or secret carries over between runs or between stacks.

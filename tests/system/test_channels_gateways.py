@@ -13,6 +13,7 @@ import uuid
 import requests
 from sqlalchemy import create_engine, text
 
+from bot.app import uploads
 from bot.app.channels.testing import line_body, line_signature, line_text_event
 from bot.app.channels.texts import TEXTS
 from bot.kernel import notify
@@ -143,7 +144,7 @@ def test_line_photo_is_kept_and_handed_to_the_engine(platforms):
     said = tracker_user_events(platforms, f"line:{user.user_id}")[-1]
     assert said["parse_data"]["intent"]["name"] == "share_image"
     ref = said["parse_data"]["entities"][0]["value"]
-    assert (platforms["var"] / "uploads" / ref).read_bytes() == PNG
+    assert uploads.load(platforms["database"], ref) == PNG
 
 
 def test_line_notification_is_pushed(platforms):
@@ -279,7 +280,7 @@ def test_messenger_photo_is_downloaded_and_handed_to_the_engine(platforms):
     said = tracker_user_events(platforms, f"fb:{user.psid}")[-1]
     assert said["parse_data"]["intent"]["name"] == "share_image"
     ref = said["parse_data"]["entities"][0]["value"]
-    assert (platforms["var"] / "uploads" / ref).read_bytes() == PNG
+    assert uploads.load(platforms["database"], ref) == PNG
 
 
 def _undelivered(platforms, sender: str) -> list[tuple[str, str]]:

@@ -146,7 +146,7 @@ def test_a_photo_of_the_vest_qr_is_decoded_and_verified(db, stack):
     photo.paste(sheet.resize((500, 660)).rotate(5, expand=True, fillcolor=(90, 90, 90)), (300, 300))
     buf = io.BytesIO()
     photo.save(buf, format="JPEG", quality=85)
-    ref = uploads.save(stack.var_dir, buf.getvalue(), "image/jpeg")
+    ref = uploads.save(stack.env["DATABASE_URL"], buf.getvalue(), "image/jpeg")
 
     engine = f"http://127.0.0.1:{stack.engine_port}/webhooks/rest/webhook"
     auth = {"Authorization": f"Bearer {stack.env['ENGINE_TOKEN']}"}

@@ -9,6 +9,10 @@ the other engine and the other action server: the conversation keeps its state (
 filled on one host is finished on the other; a numbered choice offered by one is picked on
 the other) and its order (the shared tracker holds the messages as they were sent).
 
+The live streams too: an operator working on host A reaches a citizen whose web chat streams
+from host B, and an operator page open on host B is told of a change made on host A (the
+web apps' wake-ups go through Redis, ``bot.app.shared``).
+
 PostgreSQL and Redis: the machine's own when they answer, else servers of our own
 (``tests/servers.py``).
 """
@@ -16,10 +20,14 @@ PostgreSQL and Redis: the machine's own when they answer, else servers of our ow
 from __future__ import annotations
 
 import re
+import threading
+import time
 
 import pytest
+import requests
 
 from tests.system.conftest import Chat, running_stack, texts, tracker_user_messages
+from tests.system.test_console_handoff import Operator, Stream
 
 
 @pytest.fixture(scope="module")
@@ -63,3 +71,58 @@ def test_a_conversation_alternating_between_two_hosts_keeps_its_state_and_order(
     for sent, got in zip(said, received, strict=True):
         assert got == sent or (sent.isdigit() and got.startswith("/")), (sent, got)
 
+
+
+class ConsoleChanges:
+    """An operator's console page listening for changes (``GET /console/events``)."""
+
+    def __init__(self, operator: Operator) -> None:
+        self.changes = 0
+        self.changed = threading.Condition()
+        self.response = operator.web.get(f"{operator.base}/console/events", stream=True,
+                                         timeout=30)
+        assert self.response.status_code == 200
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        try:
+            for line in self.response.iter_lines(decode_unicode=True):
+                if line == "event: change":
+                    with self.changed:
+                        self.changes += 1
+                        self.changed.notify_all()
+        except requests.RequestException:
+            pass  # the stack stopped while the page was open
+
+    def wait_beyond(self, seen: int, seconds: float) -> None:
+        with self.changed:
+            assert self.changed.wait_for(lambda: self.changes > seen, seconds), \
+                "the console page on the other host was not told of the change"
+
+
+def test_an_operator_on_one_host_reaches_a_citizen_streaming_from_the_other(hosts):
+    a, b = hosts
+    citizen = Chat(b)
+    assert citizen.post(text="ขอคุยกับเจ้าหน้าที่หน่อยครับ").json()["live"] is True
+    page_on_b = ConsoleChanges(Operator(b))  # another operator's queue page, on host B
+    operator = Operator(a)  # the operator who takes the case works on host A
+    case = operator.case_of(f"web:{citizen.sender}", a.env["DATABASE_URL"])
+    stream = Stream(b, citizen.sender)  # the citizen's page streams from host B
+    assert operator.do(case, "claim").status_code == 303
+    stream.wait("รับเรื่องแล้ว")
+    took = []
+    for n in range(3):
+        started = time.monotonic()
+        assert operator.do(case, "reply", text=f"ข้อความจากเจ้าหน้าที่ครั้งที่ {n + 1}"
+                           ).status_code == 303
+        stream.wait(f"ข้อความจากเจ้าหน้าที่ครั้งที่ {n + 1}")
+        took.append(time.monotonic() - started)
+    print("operator's reply on host A streamed by host B in", [f"{t:.2f} s" for t in took])
+    # the console page on B has no reading of its own: only a wake-up from A can tell it
+    seen = page_on_b.changes
+    on_a = Chat(a)
+    on_a.sender = citizen.sender
+    assert on_a.post(text="ยังรออยู่ครับ").json()["messages"] == []  # paused: transcript only
+    page_on_b.wait_beyond(seen, 5)
+    assert operator.do(case, "resume").status_code == 303
+    stream.wait("ส่งการสนทนากลับให้ระบบตอบอัตโนมัติแล้ว")

@@ -199,7 +199,7 @@ class LineChannel(Gateway):
             return Inbound(say=TEXTS["image_failed"])
         content_type = (response.headers or {}).get("Content-Type", "")
         try:
-            ref = await asyncio.to_thread(uploads.save, self.settings.var_dir,
+            ref = await asyncio.to_thread(uploads.save, self.settings.database_url,
                                           bytes(response.data), content_type)
         except uploads.UploadRejected as exc:
             log.info("LINE image refused: %s", exc.reason)

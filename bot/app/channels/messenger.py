@@ -174,7 +174,8 @@ class MessengerChannel(Gateway):
             log.warning("Messenger image not downloaded: %s", exc)
             return Inbound(say=TEXTS["image_failed"])
         try:
-            ref = await asyncio.to_thread(uploads.save, self.settings.var_dir, data, content_type)
+            ref = await asyncio.to_thread(uploads.save, self.settings.database_url, data,
+                                          content_type)
         except uploads.UploadRejected as exc:
             log.info("Messenger image refused: %s", exc.reason)
             return Inbound(say=TEXTS["image_rejected"])

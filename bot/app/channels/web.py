@@ -27,9 +27,10 @@ from bot.app.channels import menu, render
 from bot.app.channels.ask import outage_replies
 from bot.app.channels.gateway import Gateway, Outgoing, Parts
 from bot.app.channels.inbound import Inbound, location_message
+from bot.app.shared import Shared, rate_limit
 from bot.kernel import db
 from bot.kernel.httpbody import BodyTooLarge, read_whole
-from bot.kernel.ratelimit import RateLimit, client_key
+from bot.kernel.ratelimit import client_key
 from bot.kernel.sender import Sender
 from bot.kernel.settings import Settings
 from bot.kernel.text import normalize
@@ -150,12 +151,13 @@ class WebChat(Gateway):
     channel, name = "web", "web chat"
     sends_empty = True
 
-    def __init__(self, settings: Settings, parts: Parts) -> None:
+    def __init__(self, settings: Settings, parts: Parts, shared: Shared | None = None) -> None:
         super().__init__(parts)
         self.trust_proxy = settings.trust_proxy
         # Per client address: a person types a few messages a minute; this stops floods.
-        self.limit = RateLimit(per_minute=settings.chat_rate_per_minute,
-                               burst=max(1, int(settings.chat_rate_per_minute // 2)))
+        # ``shared``: one budget across every web app (bot.app.shared).
+        self.limit = rate_limit(shared, "chat", settings.chat_rate_per_minute,
+                                max(1, int(settings.chat_rate_per_minute // 2)))
 
     def setup(self, app: web.Application) -> None:
         app.router.add_post("/api/chat", self.chat)
@@ -216,7 +218,7 @@ class WebChat(Gateway):
     async def chat(self, request: web.Request) -> web.Response:
         """``POST /api/chat``."""
         try:
-            wait = self.limit.retry_after(client_key(
+            wait = await self.limit.check(client_key(
                 request.remote, request.headers.get("X-Forwarded-For"), self.trust_proxy))
             if wait is not None:
                 raise BadRequest("too_many", 429, {"Retry-After": str(math.ceil(wait))})

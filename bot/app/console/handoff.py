@@ -16,9 +16,11 @@ closed and the bot says so.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from functools import lru_cache
@@ -167,12 +169,19 @@ def sla(case: HandoffRequest, lines: list[Line], now: datetime | None = None,
 
 
 class Hub:
-    """Wakes the live streams: per sender (the web chat) and the console's (any change)."""
+    """Wakes the live streams: per sender (the web chat) and the console's (any change).
+
+    ``poke`` may be called from any thread (the database work runs in threads). With a
+    ``relay`` (``bot.app.shared``: several web apps) the other web apps' hubs are poked too.
+    """
 
     def __init__(self) -> None:
         self._events: dict[str, set[asyncio.Event]] = defaultdict(set)
+        self._loop: asyncio.AbstractEventLoop | None = None  # the listeners' loop
+        self.relay: Callable[[tuple[str, ...]], None] | None = None
 
     def listen(self, key: str) -> asyncio.Event:
+        self._loop = asyncio.get_running_loop()
         event = asyncio.Event()
         self._events[key].add(event)
         return event
@@ -183,6 +192,26 @@ class Hub:
             del self._events[key]
 
     def poke(self, *keys: str) -> None:
+        self.wake(*keys)
+        if self.relay is not None:
+            self.relay(keys)
+
+    def wake(self, *keys: str) -> None:
+        """Wake this process's listeners of ``keys`` (only these: the relay calls it)."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            here = asyncio.get_running_loop() is loop
+        except RuntimeError:  # a worker thread
+            here = False
+        if here:
+            self._set(keys)
+        else:
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(self._set, keys)
+
+    def _set(self, keys: tuple[str, ...]) -> None:
         for key in keys:
             for event in list(self._events.get(key, ())):
                 event.set()

@@ -16,6 +16,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
+from bot.app import shared
 from bot.app.channels import web as web_chat
 from bot.app.channels.gateway import Parts
 from bot.app.channels.line import LineChannel
@@ -25,7 +26,7 @@ from bot.app.channels.texts import TEXTS
 from bot.app.console import web as console
 from bot.app.engine_client import EngineClient
 from bot.app.retention import Housekeeping
-from bot.kernel import db, registry
+from bot.kernel import db, lease, registry
 from bot.kernel.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -99,7 +100,7 @@ def create_app(settings: Settings) -> web.Application:
             parts.engine.client = None
 
     app.cleanup_ctx.append(engine_client)
-    setup_channels(app, settings, parts)
+    setup_channels(app, settings, parts, shared.connect(settings))
     app.router.add_get("/", index)
     app.router.add_get("/healthz", health)
     app.router.add_static("/static", STATIC)
@@ -107,10 +108,12 @@ def create_app(settings: Settings) -> web.Application:
     return app
 
 
-def setup_channels(app: web.Application, settings: Settings, parts: Parts) -> None:
+def setup_channels(app: web.Application, settings: Settings, parts: Parts,
+                   common: shared.Shared | None = None) -> None:
     """The web chat, the LINE and Messenger webhooks (each only when its credentials are set;
-    one log line says so otherwise), the notifier and the hourly housekeeping."""
-    chat = web_chat.WebChat(settings, parts)
+    one log line says so otherwise), the notifier and the hourly housekeeping. ``common``:
+    what the web apps share in Redis (``bot.app.shared``: rate limits, live-stream wake-ups)."""
+    chat = web_chat.WebChat(settings, parts, common)
     chat.setup(app)
     pushers = []
     for channel in (LineChannel, MessengerChannel):
@@ -131,8 +134,13 @@ def setup_channels(app: web.Application, settings: Settings, parts: Parts) -> No
     async def run_channels(app: web.Application):
         for gateway in gateways:
             await gateway.start()
-        tasks = [asyncio.create_task(notifier.run()), asyncio.create_task(housekeeping.run()),
-                 asyncio.create_task(parts.handoffs.watch())]
+        # every web app delivers notifications (claimed one by one); the chores run in one
+        # web app of the deployment at a time (bot.kernel.lease)
+        chores = lease.only_one(db.session_factory(settings.database_url), "web-chores",
+                                lambda: [housekeeping.run(), parts.handoffs.watch()])
+        tasks = [asyncio.create_task(notifier.run()), asyncio.create_task(chores)]
+        if common is not None:
+            tasks.append(asyncio.create_task(shared.Relay(common, parts.handoffs.hub).run()))
         yield
         for task in tasks:
             task.cancel()
@@ -140,6 +148,8 @@ def setup_channels(app: web.Application, settings: Settings, parts: Parts) -> No
                 await task
         for gateway in gateways:
             await gateway.close()
+        if common is not None:
+            await common.close()
 
     app.cleanup_ctx.append(run_channels)
 
