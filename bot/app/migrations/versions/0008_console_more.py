@@ -2,7 +2,7 @@
 their services, then see and answer it).
 
 Revision ID: 0008_console_more
-Revises: 0006_console
+Revises: 0007_shared
 Create Date: 2026-12-02
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_console_more"
-down_revision = "0006_console"
+down_revision = "0007_shared"
 branch_labels = None
 depends_on = None
 
