@@ -2,6 +2,7 @@
 
 ``models`` (tables), ``auth`` (passwords, sessions, CSRF, throttling, audit), ``handoff``
 (the paused conversations: queue, claim, reply, hand back; the gateway's checks), ``queues``
-(each service's cases, read-only), ``web`` (the pages under ``/console/``), ``__main__``
-(``python -m bot.app.console create-admin``).
+(each service's cases, read-only), ``keys`` (agencies' API keys: the admin page and the
+commands), ``web`` (the pages under ``/console/``), ``__main__`` (``python -m
+bot.app.console create-admin``).
 """

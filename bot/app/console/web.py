@@ -24,7 +24,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.app.console import auth, handoff, queues
+from bot.app.console import auth, handoff, keys, queues
 from bot.app.console.models import (
     ADMIN,
     AGENCY,
@@ -103,6 +103,7 @@ class Console:
         r.add_get("/console/supervisor", self.guard(self.supervisor_page, BOSS_ROLES))
         r.add_get("/console/supervisor.csv", self.guard(self.supervisor_csv, BOSS_ROLES))
         r.add_get("/console/audit", self.guard(self.audit_page, BOSS_ROLES))
+        keys.Pages(self).setup(app)
 
     # --- plumbing -----------------------------------------------------------------------
 
