@@ -50,7 +50,7 @@ _THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
 # Environment variables whose values never appear in a log (when at least 8 characters long).
 SECRET_VARIABLES = (
-    "ENGINE_TOKEN", "ACTION_TOKEN", "STAFF_TOKEN", "SECRET_KEY", "PAYMENT_CALLBACK_SECRET",
+    "ENGINE_TOKEN", "ACTION_TOKEN", "SECRET_KEY", "PAYMENT_CALLBACK_SECRET",
     "LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "MESSENGER_APP_SECRET",
     "MESSENGER_PAGE_TOKEN", "MESSENGER_VERIFY_TOKEN",
 )

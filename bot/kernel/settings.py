@@ -31,8 +31,6 @@ class Settings:
     public_base_url: str
     # Signs links and QR codes; from SECRET_KEY, else a random key kept in var/secret_key.
     secret_key: str
-    # Bearer token for agency staff APIs (warnings, case status, imports); empty: those APIs refuse.
-    staff_token: str
     # Seed labelled synthetic demo records into empty tables (the run command sets it).
     demo_data: bool
     # PromptPay bill payment: biller id (tax id + suffix) and the bank callback's shared secret.
@@ -86,7 +84,6 @@ class Settings:
             public_base_url=(env.get("PUBLIC_BASE_URL")
                              or f"http://127.0.0.1:{app_port}").rstrip("/"),
             secret_key=env.get("SECRET_KEY") or _local_secret(var_dir),
-            staff_token=env.get("STAFF_TOKEN", ""),
             demo_data=env.get("DEMO_DATA", "0").strip().lower() in ("1", "true", "yes"),
             promptpay_biller_id=env.get("PROMPTPAY_BILLER_ID", ""),
             payment_callback_secret=env.get("PAYMENT_CALLBACK_SECRET", ""),

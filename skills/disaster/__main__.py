@@ -4,7 +4,6 @@
     python -m skills.disaster --database-url URL export-hxl out.csv
     python -m skills.disaster --database-url URL export-3w out.csv
     python -m skills.disaster --database-url URL proposals
-    python -m skills.disaster --database-url URL key DDPM-UBN --label "ห้องปฏิบัติการ"
     python -m skills.disaster --database-url URL seed-demo | remove-demo
 """
 
@@ -18,7 +17,7 @@ from sqlalchemy import select
 
 from bot.kernel.db import session_factory, upgrade
 
-from . import demo, exports, importer, keys
+from . import demo, exports, importer
 from .models import MergeProposal
 
 
@@ -36,9 +35,6 @@ def main(argv: list[str] | None = None) -> int:
         s = sub.add_parser(name)
         s.add_argument("out", type=Path)
     sub.add_parser("proposals", help="list merge proposals waiting for a decision")
-    s = sub.add_parser("key", help="issue a staff API key for an organisation")
-    s.add_argument("org")
-    s.add_argument("--label", default="")
     sub.add_parser("seed-demo", help="add the synthetic demo registry (three provinces)")
     sub.add_parser("remove-demo", help="delete the synthetic demo registry")
     args = parser.parse_args(argv)
@@ -60,13 +56,6 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "proposals":
             for p in session.scalars(select(MergeProposal).where(MergeProposal.status == "proposed")):
                 print(f"{p.id}\t{p.entity}\t{p.left_id}\t{p.right_id}\t{p.score:.2f}\t{p.reasons}")
-        elif args.command == "key":
-            try:
-                key = keys.issue(session, args.org, args.label)
-            except LookupError:
-                print(f"error: no organisation {args.org}", file=sys.stderr)
-                return 1
-            print(key)
         elif args.command == "seed-demo":
             print(f"seeded: {demo.seed_demo(session)}")
         else:

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from .importer import Mapping, import_rows
 from .models import (
-    AgencyKey,
     Asset,
     MergeProposal,
     Organisation,
@@ -96,7 +95,6 @@ def seed_demo_if_empty(session: Session) -> dict[str, int]:
 def remove_demo(session: Session) -> int:
     """Delete every synthetic record (before loading official data); how many went."""
     gone = 0
-    demo_orgs = select(Organisation.id).where(Organisation.code.startswith(PREFIX))
     demo_sites = select(Site.id).where(Site.source_agency.startswith(PREFIX))
     session.execute(delete(MergeProposal).where(
         MergeProposal.entity == "site",
@@ -104,6 +102,5 @@ def remove_demo(session: Session) -> int:
     for model in (Person, Asset, Stock, Site):
         gone += session.execute(delete(model).where(
             model.source_agency.startswith(PREFIX))).rowcount
-    session.execute(delete(AgencyKey).where(AgencyKey.org_id.in_(demo_orgs)))
     gone += session.execute(delete(Organisation).where(Organisation.code.startswith(PREFIX))).rowcount
     return gone

@@ -1,16 +1,16 @@
 """Staff APIs of the disaster skill under ``/api/disaster/``, mounted by the app.
 
-Every route needs ``Authorization: Bearer <key>``: an agency's own key (``python -m
-skills.disaster key <ORG>``; it says which organisation is calling, so an agency pledges and
-updates only its own stock and shelters) or the installation's ``STAFF_TOKEN``, which acts
-as the host (DDPM) and may do everything. Bad input is answered 4xx with a Thai reason,
+Every route needs ``Authorization: Bearer <key>``: an agency API key scoped to ``disaster``
+(``python -m bot.app.console create-key --agency DDPM-UBN --services disaster``) whose agency
+code is an organisation of the registry; it says which organisation is calling, so an agency
+pledges and updates only its own stock and shelters. A key of DDPM acts as the host and may
+do everything (``keys.py``). Bad input is answered 4xx with a Thai reason,
 never 500, and a refused change leaves nothing half-written (one transaction per call).
 """
 
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import logging
 import math
@@ -22,6 +22,7 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
+from bot.kernel import apikeys
 from bot.kernel.db import session_factory, utcnow
 from bot.kernel.geo.places import resolve_place
 from bot.kernel.httpbody import BodyTooLarge, read_whole
@@ -44,7 +45,7 @@ from .texts import texts
 log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024
 MAX_N = 50
-HOST = "host"
+HOST = keys.HOST
 
 
 class Refused(Exception):
@@ -127,19 +128,14 @@ def setup(app: web.Application, settings) -> None:
     factory = session_factory(settings.database_url)
 
     def caller(session, request: web.Request) -> Organisation | str:
-        """The calling organisation, or ``HOST`` for the installation's staff token."""
-        header = request.headers.get("Authorization") or ""
-        given = header.encode("utf-8", "surrogateescape")
-        if settings.staff_token and hmac.compare_digest(
-                given, f"Bearer {settings.staff_token}".encode()):
-            return HOST
-        if header.startswith("Bearer "):
-            org = keys.organisation_for(session, header[7:].strip())
-            if org is not None:
-                return org
-        if not settings.staff_token and not keys.any_issued(session):
-            raise Refused(503, _reason("no_token"))
-        raise Refused(401, _reason("unauthorized"))
+        """The calling organisation, or ``HOST`` for a key of the host agency."""
+        found = apikeys.check(session, request.headers.get("Authorization"), "disaster")
+        if isinstance(found, apikeys.Refusal):
+            raise Refused(found.status, found.reason)
+        org = keys.organisation_for(session, found.agency)
+        if org is None:
+            raise Refused(403, _reason("org_unknown", agency=found.agency))
+        return org
 
     async def body_of(request: web.Request) -> dict[str, Any]:
         try:
@@ -190,7 +186,7 @@ def setup(app: web.Application, settings) -> None:
         return None if who == HOST else who
 
     def actor(who) -> str:
-        return "STAFF_TOKEN" if who == HOST else who.code
+        return keys.HOST_AGENCY if who == HOST else who.code
 
     def resources(session, who, request, _body):
         query = request.query

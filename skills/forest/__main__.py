@@ -1,6 +1,5 @@
 """Command line of the forest skill (configuration comes as arguments, never from env).
 
-    python -m skills.forest --database-url URL agency-key DNP      # prints a new agency key once
     python -m skills.forest --database-url URL import-firms fire_nrt_J1V-C2.csv
     python -m skills.forest --database-url URL import-firms-api --map-key KEY [--source MODIS_NRT]
     python -m skills.forest --database-url URL register DSP-90 18.80 98.90 [--interval 600]
@@ -11,23 +10,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import secrets
 import sys
 from pathlib import Path
 
 from bot.kernel.db import session_factory, upgrade
 
 from . import firms, maps, pilot
-from .ingest import hash_secret
-from .models import AgencyKey
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m skills.forest")
     parser.add_argument("--database-url")
     sub = parser.add_subparsers(dest="command", required=True)
-    s = sub.add_parser("agency-key", help="make an API key for an agency (shown once)")
-    s.add_argument("agency", choices=sorted(maps.config.agencies()))
     s = sub.add_parser("import-firms", help="import a NASA FIRMS CSV (VIIRS or MODIS)")
     s.add_argument("csv", type=Path)
     s = sub.add_parser("import-firms-api", help="fetch and import from the FIRMS area API")
@@ -58,11 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--database-url is required for this command")
     upgrade(args.database_url)
     with session_factory(args.database_url).begin() as session:
-        if args.command == "agency-key":
-            key = secrets.token_urlsafe(32)
-            session.add(AgencyKey(agency=args.agency, key_hash=hash_secret(key)))
-            print(key)
-        elif args.command == "import-firms":
+        if args.command == "import-firms":
             res = firms.import_file(session, args.csv)
             print(f"read {res.read}, stored {res.stored}, replaced {res.replaced}, "
                   f"duplicates {res.duplicates}, skipped {len(res.skipped or [])}")

@@ -5,7 +5,7 @@ one ObservedProperty and carries the unit of measurement; Observations hang off 
 a FeatureOfInterest (made from the Thing's Location when a reading names none, as v1.1 does).
 Around them: rejected readings (nothing is lost), alarms (ThingsBoard's lifecycle, one active
 alarm per originator and type enforced by a unique ``active_key``), area subscriptions, satellite
-hotspots, fire reports and agency keys.
+hotspots and fire reports (agencies' API keys are the product's, ``bot.kernel.apikeys``).
 """
 
 from __future__ import annotations
@@ -272,16 +272,4 @@ class FireReport(CaseNumbered, Base):
     photo_url: Mapped[str] = mapped_column(String(500), default="")
     agency: Mapped[str] = mapped_column(String(16), default="")
     request_key: Mapped[str | None] = mapped_column(String(120), unique=True, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
-
-class AgencyKey(Base):
-    """An agency's API key for acknowledging and clearing alarms (SHA-256 hash only)."""
-
-
-    __tablename__ = "forest_agency_keys"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    agency: Mapped[str] = mapped_column(String(16))
-    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

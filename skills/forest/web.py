@@ -7,8 +7,10 @@ SensorThings ingest (service root ``/api/forest/v1.1``; each device sends
   header; a re-sent one 200 with the stored id; a rejected one 422 with its reason, kept), or a
   JSON array of them (200, one result per item, in order)
 
-Agency APIs (``Authorization: Bearer <agency key>``, made with ``python -m skills.forest
-agency-key DNP``; the installation's STAFF_TOKEN acts for every agency):
+Agency APIs (``Authorization: Bearer <agency API key>``, a key of the product's store
+``bot.kernel.apikeys`` scoped to ``forest`` and issued to a forest agency of
+``data/agencies.yml``, e.g. ``python -m bot.app.console create-key --agency DNP --services
+forest``; an agency sees and changes only its own alarms and reports):
 
 * ``GET /api/forest/alarms``; ``POST /api/forest/alarms/<id>/ack`` and ``…/clear``
 * ``GET /api/forest/reports``: fire reports routed to the agency
@@ -28,7 +30,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import hmac
 import json
 import logging
 from datetime import datetime, timedelta, timezone
@@ -39,13 +40,13 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from bot.kernel import lease
+from bot.kernel import apikeys, lease
 from bot.kernel.db import session_factory, utcnow
 
 from . import alarms, chart, config, firms, ingest, mqtt, page, pilot, simulator
 from .config import texts
 from .dbutil import in_transaction
-from .models import AgencyKey, FireReport, Observation, Thing
+from .models import FireReport, Observation, Thing
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024
@@ -71,6 +72,7 @@ def _bearer(request: web.Request) -> str:
 def setup(app: web.Application, settings) -> None:
     """Add the skill's routes and background work to the app."""
     factory = session_factory(settings.database_url)
+    gate = apikeys.Gate(settings.database_url, "forest")
     # one persistent MQTT session per installation (QoS 1 messages wait while it restarts)
     client_id = "forest-" + hashlib.sha256(settings.database_url.encode()).hexdigest()[:12]
 
@@ -84,17 +86,6 @@ def setup(app: web.Application, settings) -> None:
         if len(body) > MAX_BODY:
             return _error(413, "too_large", kb=MAX_BODY // 1024)
         return body
-
-    def agency_of(session, token: str) -> tuple[bool, str | None]:
-        """(allowed, agency): the staff token acts for every agency (``None``)."""
-        if settings.staff_token and hmac.compare_digest(
-                token.encode("utf-8", "surrogateescape"), settings.staff_token.encode()):
-            return True, None
-        if not token:
-            return False, None
-        row = session.scalars(select(AgencyKey).where(
-            AgencyKey.key_hash == ingest.hash_secret(token))).first()
-        return (row is not None), (row.agency if row else None)
 
     async def post_observations(request: web.Request) -> web.Response:
         ref = request.match_info["ref"]
@@ -140,17 +131,14 @@ def setup(app: web.Application, settings) -> None:
                      headers={"Location": result(o)["@iot.selfLink"]})
 
     async def agency_call(request: web.Request, fn) -> web.Response:
-        def work(session):
-            allowed, agency = agency_of(session, _bearer(request))
-            if not allowed:
-                return "denied"
-            return fn(session, agency)
-        out = await run(work)
-        if isinstance(out, web.Response):
-            return out
-        if out == "denied":
-            return _error(401, "unauthorized")
-        return _json(out)
+        """``fn(session, agency)`` for a forest agency's key, else its refusal."""
+        found = await gate.check(request.headers.get("Authorization"))
+        if isinstance(found, apikeys.Refusal):
+            return _json({"error": found.reason}, found.status)
+        if found.agency not in config.agencies():
+            return _error(403, "not_forest_agency", agency=found.agency)
+        out = await run(fn, found.agency)
+        return out if isinstance(out, web.Response) else _json(out)
 
     async def list_alarms(request: web.Request) -> web.Response:
         return await agency_call(request, lambda s, agency: {
@@ -171,7 +159,7 @@ def setup(app: web.Application, settings) -> None:
     async def list_reports(request: web.Request) -> web.Response:
         def fn(session, agency):
             q = select(FireReport).order_by(FireReport.id.desc()).limit(200)
-            rows = [r for r in session.scalars(q) if agency is None or agency in r.agency.split("+")]
+            rows = [r for r in session.scalars(q) if agency in r.agency.split("+")]
             return {"reports": [{"case": r.case_number, "latitude": r.latitude,
                                  "longitude": r.longitude, "place": r.place,
                                  "photo_url": r.photo_url, "agency": r.agency,

@@ -10,8 +10,8 @@ Public API: ``GET /api/motortaxi/verify?code=4821-0934``, rate-limited per clien
 enumerated. The rider page needs the vest's unguessable QR token, not a code, so it is not
 limited.
 
-Staff APIs (``Authorization: Bearer <STAFF_TOKEN>``): vest sheets, revoking, complaint
-status (the citizen is notified), position batches, activity per province.
+Staff APIs (``Authorization: Bearer <agency API key>`` scoped to ``motortaxi``): vest sheets,
+revoking, complaint status (the citizen is notified), position batches, activity per province.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.exc import IntegrityError
 
-from bot.kernel import staff
+from bot.kernel import apikeys
 from bot.kernel.db import session_factory
 from bot.kernel.httpbody import BodyTooLarge, read_whole
 from bot.kernel.ratelimit import RateLimit, client_key
@@ -127,11 +127,12 @@ def setup(app: web.Application, settings, verify_limit: RateLimit | None = None)
     out_dir = settings.var_dir / "motortaxi"
     limit = verify_limit or RateLimit(VERIFY_PER_MINUTE, VERIFY_BURST)
 
-    def staff_denied(request: web.Request) -> web.Response | None:
-        why = staff.refusal(settings.staff_token, request.headers.get("Authorization"))
-        if why == staff.NOT_CONFIGURED:
-            return _error(503, "no_token")
-        return None if why is None else _error(401, "unauthorized")
+    gate = apikeys.Gate(settings.database_url, "motortaxi")
+
+    async def staff_denied(request: web.Request) -> web.Response | None:
+        found = await gate.check(request.headers.get("Authorization"))
+        return _json({"error": found.reason}, found.status) \
+            if isinstance(found, apikeys.Refusal) else None
 
     async def read_json(request: web.Request) -> Any:
         try:
@@ -223,7 +224,7 @@ def setup(app: web.Application, settings, verify_limit: RateLimit | None = None)
         return _json(view)
 
     async def vest_api(request: web.Request) -> web.Response:
-        if (denied := staff_denied(request)) is not None:
+        if (denied := await staff_denied(request)) is not None:
             return denied
         fmt = request.match_info["fmt"]
         if fmt not in vest.FORMATS:
@@ -245,7 +246,7 @@ def setup(app: web.Application, settings, verify_limit: RateLimit | None = None)
 
     async def rider_change(request: web.Request, change) -> web.Response:
         """Apply ``change(session, rider)`` to the rider named in the URL (staff only)."""
-        if (denied := staff_denied(request)) is not None:
+        if (denied := await staff_denied(request)) is not None:
             return denied
 
         def work(session):
@@ -265,7 +266,7 @@ def setup(app: web.Application, settings, verify_limit: RateLimit | None = None)
 
     async def staff_body(request: web.Request) -> tuple[Any, web.Response | None]:
         """The staff request's JSON body, or the error response (auth, size, syntax)."""
-        if (denied := staff_denied(request)) is not None:
+        if (denied := await staff_denied(request)) is not None:
             return None, denied
         try:
             return await read_json(request), None
@@ -305,7 +306,7 @@ def setup(app: web.Application, settings, verify_limit: RateLimit | None = None)
         return _json(result)
 
     async def cases_api(request: web.Request) -> web.Response:
-        if (denied := staff_denied(request)) is not None:
+        if (denied := await staff_denied(request)) is not None:
             return denied
         status = request.query.get("status") or None
         if status is not None and status not in CASE_STATUSES:
@@ -330,7 +331,7 @@ def setup(app: web.Application, settings, verify_limit: RateLimit | None = None)
         return _json({"stored": stored, "received": len(items)})
 
     async def activity_api(request: web.Request) -> web.Response:
-        if (denied := staff_denied(request)) is not None:
+        if (denied := await staff_denied(request)) is not None:
             return denied
         return _json({"provinces": await run(service.activity_by_province),
                       "retention_hours": service.POSITION_RETENTION_HOURS})

@@ -2,7 +2,8 @@
 
 * ``GET /api/police/station?lat=13.7316&lon=100.5417``: the covering station (public)
 * ``GET /api/police/warnings?district_code=TH1007``: recent warnings of a district (public)
-* ``POST /api/police/warnings`` (staff, ``Authorization: Bearer <STAFF_TOKEN>``): post a warning
+* ``POST /api/police/warnings`` (staff, ``Authorization: Bearer <agency API key>`` scoped
+  to ``police``): post a warning
   ``{"district": "ปทุมวัน", "province": "กรุงเทพมหานคร", "text": "…", "issued_by": "สน.ลุมพินี",
   "request_id": "…"}``; subscribers of the district are notified through the outbox.
 """
@@ -15,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.kernel import staff
+from bot.kernel import apikeys
 from bot.kernel.db import session_factory
 from bot.kernel.geo import InvalidCoordinates
 from bot.kernel.httpbody import BodyTooLarge, read_whole
@@ -55,11 +56,7 @@ def station_json(lat: Any, lon: Any) -> dict[str, Any]:
 def setup(app: web.Application, settings) -> None:
     factory = session_factory(settings.database_url)
 
-    def staff_denied(request: web.Request) -> web.Response | None:
-        why = staff.refusal(settings.staff_token, request.headers.get("Authorization"))
-        if why == staff.NOT_CONFIGURED:
-            return _error(503, "no_token")
-        return None if why is None else _error(401, "bad_token")
+    gate = apikeys.Gate(settings.database_url, "police")
 
     async def station_api(request: web.Request) -> web.Response:
         try:
@@ -97,9 +94,9 @@ def setup(app: web.Application, settings) -> None:
             return _error(400, exc.key)
 
     async def post_api(request: web.Request) -> web.Response:
-        denied = staff_denied(request)
-        if denied is not None:
-            return denied
+        found = await gate.check(request.headers.get("Authorization"))
+        if isinstance(found, apikeys.Refusal):
+            return _json({"error": found.reason}, found.status)
         try:
             raw = await read_whole(request.content, MAX_BODY, request.content_length)
         except BodyTooLarge:

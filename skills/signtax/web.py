@@ -5,7 +5,8 @@
   ``X-Signature: sha256=<hex HMAC-SHA256 of the raw body>`` using
   ``settings.payment_callback_secret``. 401 bad signature, 404 unknown bill, 400 bad data,
   200 accepted (receipt number), 202 held for review; a replay is answered the same way.
-* ``GET /api/signtax/held-payments``: staff (Bearer ``settings.staff_token``) list of held ones.
+* ``GET /api/signtax/held-payments``: staff (``Authorization: Bearer <agency API key>``
+  scoped to ``signtax``) list of held ones.
 * ``GET /signtax/bills/{bill}?t=…`` printable bill with the QR; ``…/qr.png`` the QR image
   (amount due on the day it is fetched); ``GET /signtax/receipts/{number}?t=…`` receipt.
   Links expire (``links.LINK_LIFETIME_DAYS``); an expired one gets a page saying how to get
@@ -28,7 +29,7 @@ from decimal import Decimal
 from aiohttp import web
 from sqlalchemy import select
 
-from bot.kernel import staff
+from bot.kernel import apikeys
 from bot.kernel.db import session_factory
 from bot.kernel.httpbody import BodyTooLarge, read_whole
 
@@ -109,6 +110,7 @@ def setup(app: web.Application, settings, today: Callable[[], date] | None = Non
     fixed one.
     """
     factory = session_factory(settings.database_url)
+    gate = apikeys.Gate(settings.database_url, "signtax")
     base, key = settings.public_base_url, settings.secret_key
     today = today or service.today_in_bangkok
 
@@ -135,11 +137,9 @@ def setup(app: web.Application, settings, today: Callable[[], date] | None = Non
         return web.json_response(answer, status=status)
 
     async def held(request: web.Request) -> web.Response:
-        why = staff.refusal(settings.staff_token, request.headers.get("Authorization"))
-        if why == staff.NOT_CONFIGURED:
-            return _json_error(503, text("api_staff_not_configured"))
-        if why is not None:
-            return _json_error(401, text("api_staff_only"))
+        found = await gate.check(request.headers.get("Authorization"))
+        if isinstance(found, apikeys.Refusal):
+            return _json_error(found.status, found.reason)
 
         def rows():
             with factory() as s:

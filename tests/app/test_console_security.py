@@ -25,10 +25,11 @@ USERS = {"op1": ("operator", []), "op2": ("operator", []), "boss": ("supervisor"
          "root": ("admin", []), "taxi": ("agency", ["motortaxi"])}
 GET_ROUTES = ["/console/", "/console/events", "/console/handoff/1", "/console/cases",
               "/console/supervisor", "/console/supervisor.csv", "/console/supervisor-days.csv",
-              "/console/audit"]
+              "/console/audit", "/console/keys"]
 POST_ROUTES = ["/console/logout", "/console/cases/motortaxi_complaints/status",
                "/console/cases/police_warnings/draft"] + [
-    f"/console/handoff/1/{a}" for a in ("claim", "reply", "note", "transfer", "resume")]
+    f"/console/handoff/1/{a}" for a in ("claim", "reply", "note", "transfer", "resume")] + [
+    "/console/keys", "/console/keys/1/revoke"]
 
 
 @pytest.fixture
@@ -92,9 +93,10 @@ async def test_every_console_route_refuses_an_anonymous_user(settings):
 @pytest.mark.parametrize("username, refused", [
     # agency staff: only conversations transferred to their agency (none here)
     ("taxi", ["/console/handoff/1", "/console/supervisor", "/console/supervisor.csv",
-              "/console/supervisor-days.csv", "/console/audit"]),
+              "/console/supervisor-days.csv", "/console/audit", "/console/keys"]),
     ("op1", ["/console/cases", "/console/supervisor", "/console/supervisor.csv",
-             "/console/audit"]),
+             "/console/audit", "/console/keys"]),
+    ("boss", ["/console/keys"]),
 ])
 async def test_wrong_roles_are_refused_in_thai(settings, username, refused):
     record_handoff(settings.database_url, "web:citizen0001", "ขอคุยกับเจ้าหน้าที่", "web")

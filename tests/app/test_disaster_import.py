@@ -124,7 +124,8 @@ def test_exports_hxl_and_3w_and_the_command_line_writes_a_rejection_report(facto
     assert lines[0] == ["row", "reason"] and len(lines) == 6
 
 
-def test_the_command_line_issues_an_agency_key_and_lists_merge_proposals(tmp_path, capsys):
+def test_the_command_line_lists_merge_proposals_and_keys_name_their_organisation(
+        tmp_path, capsys):
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     for name, mapping in (("ddpm_ubon_stock.csv", "ddpm_ubon"),
                           ("otos_warin_equipment.xlsx", "otos_warin")):
@@ -133,10 +134,8 @@ def test_the_command_line_issues_an_agency_key_and_lists_merge_proposals(tmp_pat
     capsys.readouterr()
     assert cli.main(["--database-url", url, "proposals"]) == 0
     assert "site" in capsys.readouterr().out
-    assert cli.main(["--database-url", url, "key", "DDPM-UBN"]) == 0
-    key = capsys.readouterr().out.strip()
-    assert key.startswith("dk_")
-    assert cli.main(["--database-url", url, "key", "NO-SUCH-ORG"]) == 1
+    # an agency API key's code names the calling organisation; DDPM's acts as the host
     with session_factory(url).begin() as session:
-        assert keys.organisation_for(session, key).code == "DDPM-UBN"
-        assert keys.organisation_for(session, key + "x") is None
+        assert keys.organisation_for(session, "DDPM-UBN").code == "DDPM-UBN"
+        assert keys.organisation_for(session, "NO-SUCH-ORG") is None
+        assert keys.organisation_for(session, "DDPM") == keys.HOST

@@ -15,11 +15,12 @@ from bot.app.web.app import errors_and_headers
 from bot.kernel import notify
 from bot.kernel.db import session_factory, upgrade
 from bot.kernel.settings import Settings
-from skills.disaster import demo, keys, service
+from skills.disaster import demo, service
 from skills.disaster import web as dz_web
 from skills.disaster.models import Item, Site, Stock
+from tests.keys import add_key
 
-STAFF = "staff-token-for-disaster-tests"
+STAFF = "ak_ddpm-host-key-for-tests"  # DDPM: the host
 pytestmark = pytest.mark.asyncio
 
 
@@ -27,8 +28,9 @@ pytestmark = pytest.mark.asyncio
 def settings(tmp_path_factory):
     var = tmp_path_factory.mktemp("var")
     s = Settings.from_env({"VAR_DIR": str(var), "DATABASE_URL": f"sqlite:///{var / 'app.db'}",
-                           "SECRET_KEY": "k", "STAFF_TOKEN": STAFF})
+                           "SECRET_KEY": "k"})
     upgrade(s.database_url)
+    add_key(s.database_url, STAFF, "DDPM", ["disaster"], "กรมป้องกันและบรรเทาสาธารณภัย")
     with session_factory(s.database_url).begin() as session:
         demo.seed_demo(session)
     return s
@@ -36,9 +38,11 @@ def settings(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def agency_keys(settings):
-    with session_factory(settings.database_url).begin() as session:
-        return {code: keys.issue(session, code) for code in
-                ("DEMO-DDPM-UBN", "DEMO-OTOS-WARIN", "DEMO-RTN-NST")}
+    made = {code: f"ak_{code.lower()}-key" for code in
+            ("DEMO-DDPM-UBN", "DEMO-OTOS-WARIN", "DEMO-RTN-NST")}
+    for code, key in made.items():
+        add_key(settings.database_url, key, code, ["disaster"])
+    return made
 
 
 @pytest_asyncio.fixture
@@ -200,3 +204,14 @@ async def test_no_key_or_a_wrong_key_is_refused(client):
     async with client.post("/api/disaster/requests", data=b"x" * 70_000,
                            headers=_auth("wrong")) as resp:
         assert resp.status == 401  # refused before the body is read
+
+
+async def test_a_key_of_another_service_or_of_an_agency_outside_the_registry_is_refused(
+        client, settings):
+    police = add_key(settings.database_url, "ak_police-not-disaster", "DEMO-DDPM-UBN",
+                     ["police"])
+    async with client.get("/api/disaster/cases", headers=police) as resp:
+        assert resp.status == 403 and "ไม่ได้รับสิทธิ์" in (await resp.json())["error"]
+    stranger = add_key(settings.database_url, "ak_not-in-registry", "NOBODY", ["disaster"])
+    async with client.get("/api/disaster/cases", headers=stranger) as resp:
+        assert resp.status == 403 and "NOBODY" in (await resp.json())["error"]

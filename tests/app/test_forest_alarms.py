@@ -20,8 +20,9 @@ from bot.kernel.db import session_factory, upgrade
 from skills.forest import alarms, ingest, service
 from skills.forest import web as forest_web
 from skills.forest.dbutil import in_transaction
-from skills.forest.models import AgencyKey, Alarm
+from skills.forest.models import Alarm
 from tests.app.forest_env import add_station, make_settings, postgres_url
+from tests.keys import add_key
 
 
 def iso(t: datetime) -> str:
@@ -127,7 +128,7 @@ def test_a_silent_station_raises_an_offline_alarm_that_clears_when_it_reports(tm
 
 @pytest_asyncio.fixture
 async def staff_server(tmp_path):
-    settings = make_settings(tmp_path, STAFF_TOKEN="staff-secret")
+    settings = make_settings(tmp_path)
     app = web.Application(middlewares=[errors_and_headers])
     forest_web.setup(app, settings)
     srv = TestServer(app, host="127.0.0.1")
@@ -141,9 +142,11 @@ async def test_agency_acknowledges_and_clears_through_the_api_with_its_key(staff
     srv, settings = staff_server
     url = settings.database_url
     st = add_station(url, "T-ACK")  # in the park: DNP's
+    add_key(url, "dnp-key", "DNP", ["forest"])
+    add_key(url, "rfd-key", "RFD", ["forest", "police"])
+    add_key(url, "dlt-key", "DLT", ["forest"])  # not a forest agency
+    add_key(url, "dnp-police-key", "DNP", ["police"])
     with session_factory(url).begin() as s:
-        s.add(AgencyKey(agency="DNP", key_hash=ingest.hash_secret("dnp-key")))
-        s.add(AgencyKey(agency="RFD", key_hash=ingest.hash_secret("rfd-key")))
         ingest.ingest(s, [(st.streams["flame"], {"result": 1})])
         alarm_id = s.scalar(select(Alarm.id))
 
@@ -153,13 +156,16 @@ async def test_agency_acknowledges_and_clears_through_the_api_with_its_key(staff
                                     headers={"Authorization": f"Bearer {key}"}) as r:
                 return r.status, await r.json()
         assert (await call("GET", "/api/forest/alarms", "wrong"))[0] == 401
+        assert (await call("GET", "/api/forest/alarms", "dnp-police-key"))[0] == 403
+        status, body = await call("GET", "/api/forest/alarms", "dlt-key")
+        assert status == 403 and "DLT" in body["error"]
         status, body = await call("GET", "/api/forest/alarms", "dnp-key")
         assert status == 200 and [a["type"] for a in body["alarms"]] == ["flame"]
         assert (await call("GET", "/api/forest/alarms", "rfd-key"))[1]["alarms"] == []
         assert (await call("POST", f"/api/forest/alarms/{alarm_id}/ack", "rfd-key"))[0] == 404
         status, body = await call("POST", f"/api/forest/alarms/{alarm_id}/ack", "dnp-key")
         assert body["status"] == "ACTIVE_ACK" and body["acknowledged"] and not body["cleared"]
-        status, body = await call("POST", f"/api/forest/alarms/{alarm_id}/clear", "staff-secret")
+        status, body = await call("POST", f"/api/forest/alarms/{alarm_id}/clear", "dnp-key")
         assert body["status"] == "CLEARED_ACK" and body["clearTs"]
         status, body = await call("POST", f"/api/forest/alarms/{alarm_id}/clear", "dnp-key")
         assert status == 200 and body["status"] == "CLEARED_ACK"  # a repeat is harmless

@@ -17,24 +17,26 @@ from PIL import Image
 from sqlalchemy import select
 
 from bot.app.web.app import errors_and_headers
-from bot.kernel import notify
+from bot.kernel import apikeys, notify
 from bot.kernel.db import session_factory, upgrade
 from bot.kernel.ratelimit import RateLimit
 from bot.kernel.settings import Settings
 from skills.motortaxi import codes, demo, service, vest
 from skills.motortaxi import web as mt_web
 from skills.motortaxi.models import Rider
+from tests.keys import add_key
 
-STAFF = "staff-token-for-tests"
+STAFF = "ak_motortaxi-key-for-tests"
 
 
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory):
     var = tmp_path_factory.mktemp("var")
     s = Settings.from_env({"VAR_DIR": str(var), "DATABASE_URL": f"sqlite:///{var / 'app.db'}",
-                           "SECRET_KEY": "test-secret", "STAFF_TOKEN": STAFF,
+                           "SECRET_KEY": "test-secret",
                            "PUBLIC_BASE_URL": "http://127.0.0.1:9"})
     upgrade(s.database_url)
+    add_key(s.database_url, STAFF, "DLT", ["motortaxi"], "กรมการขนส่งทางบก")
     with session_factory(s.database_url).begin() as session:
         demo.seed_demo(session, 12)
     return s
@@ -153,13 +155,19 @@ def _by_code(settings, code: str) -> Rider:
 
 
 @pytest.mark.asyncio
-async def test_staff_apis_need_the_token(server, settings):
+async def test_staff_apis_need_a_motortaxi_key_in_force(server, settings):
     rider = _rider(settings)
+    revoked = add_key(settings.database_url, "ak_revoked-taxi-key", "DLT", ["motortaxi"])
+    with session_factory(settings.database_url).begin() as session:
+        apikeys.revoke(session, apikeys.listing(session)[0].id)
+    police = add_key(settings.database_url, "ak_police-only-key", "RTP", ["police", "signtax"])
     async with aiohttp.ClientSession() as http:
-        for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": STAFF}):
+        for headers, status in (({}, 401), ({"Authorization": "Bearer wrong"}, 401),
+                                ({"Authorization": STAFF}, 401), (revoked, 401),
+                                (police, 403)):
             async with http.post(server.make_url(f"/api/motortaxi/riders/{rider.code}/revoke"),
                                  headers=headers) as resp:
-                assert resp.status == 401
+                assert resp.status == status, headers
                 assert re.search("[ก-๙]", (await resp.json())["error"])
     assert _by_code(settings, rider.code).status == "active"  # this rider, not revoked
 

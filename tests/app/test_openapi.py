@@ -1,6 +1,6 @@
 """The OpenAPI description (bot/app/web/openapi.yaml) lists exactly the routes the app mounts.
 
-Built from the real app with every optional part on (LINE, Messenger, staff token,
+Built from the real app with every optional part on (LINE, Messenger,
 payments), so a route added, removed or renamed without updating the description fails here.
 """
 
@@ -23,7 +23,7 @@ def app_with_everything_on(tmp_path) -> web.Application:
     base = Settings.from_env({"VAR_DIR": str(tmp_path), "SECRET_KEY": "k",
                               "ENGINE_URL": "http://127.0.0.1:9"})
     return create_app(dataclasses.replace(
-        base, database_url=f"sqlite:///{tmp_path / 'app.db'}", staff_token="staff",
+        base, database_url=f"sqlite:///{tmp_path / 'app.db'}",
         payment_callback_secret="pay", promptpay_biller_id="010555500000101",
         line_channel_secret="ls", line_channel_access_token="lt",
         line_api_base="http://127.0.0.1:9", messenger_app_secret="fs",
@@ -59,13 +59,13 @@ def test_the_description_lists_exactly_the_routes_the_app_mounts(tmp_path):
     assert not described - mounted, f"described but not mounted: {sorted(described - mounted)}"
 
 
-def test_staff_operations_and_only_they_require_the_staff_token():
+def test_staff_operations_and_only_they_require_an_agency_key():
     doc = yaml.safe_load(DESCRIPTION.read_text(encoding="utf-8"))
     for path, item in doc["paths"].items():
         for method, op in item.items():
             if method not in METHODS:
                 continue
             staff = "staff" in op.get("tags", [])
-            assert (op.get("security") == [{"staffToken": []}]) == staff, (method, path)
-            if staff:  # a staff API answers 401 without the token and 503 while it is off
-                assert {"401", "503"} <= set(op["responses"]), (method, path)
+            assert (op.get("security") == [{"agencyKey": []}]) == staff, (method, path)
+            if staff:  # 401 without a key in force, 403 for another service's, 503 while none
+                assert {"401", "403", "503"} <= set(op["responses"]), (method, path)

@@ -1,4 +1,4 @@
-"""Crime warnings: staff API with a token, subscriptions, notifications queued once; real DB and HTTP."""
+"""Crime warnings: staff API with an agency API key, subscriptions, notifications queued once; real DB and HTTP."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ from bot.kernel.settings import Settings
 from skills.police import warnings
 from skills.police import web as police_web
 from skills.police.models import CrimeWarning
+from tests.keys import add_key
 
-STAFF = "police-staff-token-for-tests"
+STAFF = "ak_police-key-for-tests"
 AUTH = {"Authorization": f"Bearer {STAFF}"}
 TEXT = "ระวังมิจฉาชีพแอบอ้างเป็นพนักงานส่งพัสดุเรียกเก็บเงินปลายทางในพื้นที่"
 
@@ -25,8 +26,10 @@ TEXT = "ระวังมิจฉาชีพแอบอ้างเป็น
 def _settings(tmp_path_factory, token=STAFF):
     var = tmp_path_factory.mktemp("police")
     s = Settings.from_env({"VAR_DIR": str(var), "DATABASE_URL": f"sqlite:///{var / 'app.db'}",
-                           "SECRET_KEY": "test-secret", "STAFF_TOKEN": token})
+                           "SECRET_KEY": "test-secret"})
     upgrade(s.database_url)
+    if token:
+        add_key(s.database_url, token, "RTP", ["police"], "สำนักงานตำรวจแห่งชาติ")
     return s
 
 
@@ -96,22 +99,27 @@ async def test_staff_warning_reaches_subscribers_once(settings, server):
 
 
 @pytest.mark.asyncio
-async def test_staff_api_needs_the_token(settings, server):
+async def test_staff_api_needs_a_police_key(settings, server):
     body = {"district_code": "TH1004", "text": TEXT, "issued_by": "สน.บางรัก"}
     before = _count(settings, CrimeWarning)
     status, err = await _call(server, "POST", "/api/police/warnings", json=body)
-    assert status == 401 and "รหัสเจ้าหน้าที่" in err["error"]
+    assert status == 401 and "กุญแจ API" in err["error"]
     status, _ = await _call(server, "POST", "/api/police/warnings", json=body,
                             headers={"Authorization": "Bearer wrong"})
-    assert status == 401 and _count(settings, CrimeWarning) == before
+    assert status == 401
+    # a key of another service is refused: the agency has no right to post warnings
+    taxi = add_key(settings.database_url, "ak_taxi-only", "DLT", ["motortaxi"])
+    status, err = await _call(server, "POST", "/api/police/warnings", json=body, headers=taxi)
+    assert status == 403 and "ไม่ได้รับสิทธิ์ใช้บริการนี้" in err["error"]
+    assert _count(settings, CrimeWarning) == before
 
 
 @pytest.mark.asyncio
-async def test_no_token_configured_means_the_staff_api_is_off(tmp_path_factory):
+async def test_no_key_issued_means_the_staff_api_is_off(tmp_path_factory):
     srv = await _start(_settings(tmp_path_factory, token=""))
     try:
         status, err = await _call(srv, "POST", "/api/police/warnings", json={}, headers=AUTH)
-        assert status == 503 and "STAFF_TOKEN" in err["error"]
+        assert status == 503 and "ยังไม่มีกุญแจ API" in err["error"]
     finally:
         await srv.close()
 

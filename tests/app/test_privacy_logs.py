@@ -79,7 +79,7 @@ def test_formatter_masks_message_args_traceback_stack_and_secrets():
 
 
 def test_formatter_masks_secret_environment_values_of_eight_characters_or_more():
-    env = {"STAFF_TOKEN": "staff-secret-1", "LINE_CHANNEL_SECRET": "short", "OTHER": "visible-value"}
+    env = {"ACTION_TOKEN": "staff-secret-1", "LINE_CHANNEL_SECRET": "short", "OTHER": "visible-value"}
     formatter = privacy.MaskingFormatter(secrets=privacy.secret_values(env))
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "%s %s %s",
                                ("staff-secret-1", "short", "visible-value"), None)

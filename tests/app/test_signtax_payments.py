@@ -28,10 +28,11 @@ from skills.signtax import links, promptpay, service
 from skills.signtax import web as st_web
 from skills.signtax.models import Assessment, HeldPayment, Payment
 from skills.signtax.tax import Sign
+from tests.keys import add_key
 
 SECRET = "bank-shared-secret-for-tests"
 BILLER = "099400016550100"
-STAFF = "staff-token-for-tests"
+STAFF = "ak_signtax-key-for-tests"
 FILED = date(2026, 3, 10)  # on time: no late-filing surcharge; due 25 March
 # The day the web routes price a bill on: 26 April 2026 is in the second started month after
 # the due date (25 March), so 2 × 2% of the 2,540 baht tax = 101.60 is added: 2,641.60.
@@ -42,10 +43,11 @@ THAI = re.compile("[\u0e00-\u0e7f]")
 def _settings(tmp_path_factory, biller=BILLER):
     var = tmp_path_factory.mktemp("var")
     s = Settings.from_env({"VAR_DIR": str(var), "DATABASE_URL": f"sqlite:///{var / 'app.db'}",
-                           "SECRET_KEY": "test-secret", "STAFF_TOKEN": STAFF,
+                           "SECRET_KEY": "test-secret",
                            "PROMPTPAY_BILLER_ID": biller, "PAYMENT_CALLBACK_SECRET": SECRET,
                            "PUBLIC_BASE_URL": "http://127.0.0.1:9"})
     upgrade(s.database_url)
+    add_key(s.database_url, STAFF, "BMA", ["signtax"], "กรุงเทพมหานคร")
     return s
 
 

@@ -2,8 +2,8 @@
 signtax skills: each gets its exact 4xx status and a Thai reason, never a 500.
 
 The three skills' ``web.setup`` are mounted on one real aiohttp server on loopback (with the
-app's error middleware) over a temporary SQLite database; a second app without a staff token
-or payment secret checks the 503s.
+app's error middleware) over a temporary SQLite database; a second app without agency API keys
+or payment secret checks the 503s, and a police-only key checks the 403s.
 """
 
 from __future__ import annotations
@@ -33,11 +33,13 @@ from skills.signtax import links
 from skills.signtax import service as st_service
 from skills.signtax import web as st_web
 from skills.signtax.tax import Sign
+from tests.keys import add_key
 
-STAFF = "staff-token-for-bad-input-tests"
+STAFF = "ak_staff-key-for-bad-input-tests"
 SECRET = "payment-secret-for-bad-input-tests"
 THAI = re.compile("[\u0e00-\u0e7f]")
 AUTH = {"Authorization": f"Bearer {STAFF}"}
+POLICE_ONLY = {"Authorization": "Bearer ak_police-only-key"}
 JSON = {"Content-Type": "application/json"}
 NO_RIDER = codes.format_code(codes.with_check("9999990"))  # well formed, nobody's code
 BAD_CHECK = "1234-5678"  # eight digits whose check digit is wrong
@@ -58,7 +60,7 @@ class Bad:
     headers: dict[str, str] = field(default_factory=dict)
     query: dict[str, str] | None = None
     sign: bool = False  # add a valid X-Signature over the body (payment callback)
-    app: str = "on"  # "off": the app without STAFF_TOKEN and payment secret
+    app: str = "on"  # "off": the app without agency API keys and payment secret
     page: bool = False  # an HTML page (Thai text in the page) instead of a JSON error
 
 
@@ -66,9 +68,12 @@ def _settings(var, on: bool) -> Settings:
     s = Settings.from_env({
         "VAR_DIR": str(var), "DATABASE_URL": f"sqlite:///{var / 'app.db'}",
         "SECRET_KEY": "test-secret", "PUBLIC_BASE_URL": "http://127.0.0.1:9",
-        "STAFF_TOKEN": STAFF if on else "", "PAYMENT_CALLBACK_SECRET": SECRET if on else "",
+        "PAYMENT_CALLBACK_SECRET": SECRET if on else "",
         "PROMPTPAY_BILLER_ID": "099400016550100"})
     upgrade(s.database_url)
+    if on:
+        add_key(s.database_url, STAFF, "BKK", ["police", "motortaxi", "signtax"])
+        add_key(s.database_url, POLICE_ONLY["Authorization"][7:], "RTP", ["police"])
     return s
 
 
@@ -220,6 +225,7 @@ TABLE: dict[str, list[Bad]] = {
     "motortaxi case status (staff)": [
         Bad("POST", CASE, 401, '{"status": "closed"}', JSON),
         Bad("POST", CASE, 503, '{"status": "closed"}', STAFF_JSON, app="off"),
+        Bad("POST", CASE, 403, '{"status": "closed"}', {**POLICE_ONLY, **JSON}),
         Bad("POST", CASE, 400, "{nope", STAFF_JSON),
         Bad("POST", CASE, 400, b"\xff", STAFF_JSON),
         Bad("POST", CASE, 400, DEEP, STAFF_JSON),
@@ -305,6 +311,7 @@ TABLE: dict[str, list[Bad]] = {
         Bad("GET", HELD, 401),
         Bad("GET", HELD, 401, headers={"Authorization": "Basic " + STAFF}),
         Bad("GET", HELD, 503, headers=AUTH, app="off"),
+        Bad("GET", HELD, 403, headers=POLICE_ONLY),
     ],
     "signtax bill page and QR (public, signed link)": [
         Bad("GET", "/signtax/bills/{bill}", 404, page=True),

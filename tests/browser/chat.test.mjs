@@ -5,10 +5,10 @@
 // playwright-core, and injects npm's axe-core into the page. Run: npm test (or make test-browser).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { PYTHON, REPLY_TIMEOUT, ROOT, axeViolations, botMessages, launchChromium, say,
+import { REPLY_TIMEOUT, ROOT, axeViolations, botMessages, launchChromium, say, startPages,
   startProduct, tabTo } from "./product.mjs";
 
 let product, browser, baseUrl;
@@ -364,38 +364,6 @@ test("the guided 'what can I get' flow with the keyboard alone", async () => {
   assert.deepEqual(await axeViolations(page), []);
   await page.context().close();
 });
-
-// The verification (motortaxi), bill and receipt (signtax) pages, served with data in them by
-// tests/browser/pages_server.py (the real app over a temporary database).
-async function startPages() {
-  const server = spawn(PYTHON, [path.join(ROOT, "tests", "browser", "pages_server.py")],
-    { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  const urls = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`pages not ready:\n${output}`)), 60_000);
-    server.stdout.on("data", (chunk) => {
-      output += chunk;
-      const line = output.split("\n").find((l) => l.startsWith("{"));
-      if (line) {
-        clearTimeout(timer);
-        resolve(JSON.parse(line));
-      }
-    });
-    server.stderr.on("data", (chunk) => { output += chunk; });
-    server.on("exit", (code) => reject(new Error(`pages_server exited with ${code}:\n${output}`)));
-  });
-  server.removeAllListeners("exit");
-  // the first line comes before the server listens: wait until it answers
-  for (let i = 0; i < 100; i += 1) {
-    try {
-      if ((await fetch(urls.verify)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { server, urls };
-}
 
 test("the verification, bill and receipt pages pass axe-core, also in forced colours at 200%", async () => {
   const { server, urls } = await startPages();

@@ -2,8 +2,8 @@
 
 Starts the real web app (``bot.app.web.app.create_app``) over a temporary database holding
 synthetic demo riders (``skills.motortaxi.demo``), one unpaid sign-tax bill and one paid, on
-a free loopback port; prints one JSON line with the three pages' addresses, then serves until
-it is stopped. No engine is needed: these pages never ask it.
+a free loopback port, and a console admin ``chief`` (password ``ADMIN_PASSWORD``); prints one
+JSON line with the three pages' addresses, then serves until it is stopped. No engine is needed: these pages never ask it.
 
     .venv/bin/python tests/browser/pages_server.py   ->  {"verify": "...", "bill": "...", ...}
 """
@@ -23,6 +23,8 @@ sys.path.insert(0, str(ROOT))
 from aiohttp import web  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
+from bot.app.console import auth  # noqa: E402
+from bot.app.console.models import ADMIN  # noqa: E402
 from bot.app.web.app import create_app  # noqa: E402
 from bot.kernel.db import session_factory, upgrade  # noqa: E402
 from bot.kernel.settings import Settings  # noqa: E402
@@ -34,6 +36,7 @@ from skills.signtax import service as tax_service  # noqa: E402
 from skills.signtax.tax import Sign  # noqa: E402
 
 SECRET_KEY = "browser-test-secret"
+ADMIN_PASSWORD = "chief password 1"  # tests/browser/keys.test.mjs signs in with it
 
 
 def free_port() -> int:
@@ -55,6 +58,7 @@ def main() -> None:
     factory = session_factory(settings.database_url)
     with factory.begin() as session:
         demo.seed_demo(session, n=10)
+        auth.create_user(session, "chief", ADMIN_PASSWORD, ADMIN)
     with factory() as session:
         rider = session.scalars(select(Rider).where(Rider.status == "active")).first()
         verify = rider_service.verify_url(base, rider)

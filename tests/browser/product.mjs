@@ -115,3 +115,36 @@ export async function say(page, text) {
   await page.waitForFunction(() => !document.getElementById("send").disabled);
   return (await botMessages(page)).slice(before).join("\n");
 }
+
+// The real app over a temporary database with data in it, without the engine
+// (tests/browser/pages_server.py): resolves with { server, urls } (the verification, bill and
+// receipt pages; the same app has a console admin "chief").
+export async function startPages() {
+  const server = spawn(PYTHON, [path.join(ROOT, "tests", "browser", "pages_server.py")],
+    { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  const urls = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`pages not ready:\n${output}`)), 60_000);
+    server.stdout.on("data", (chunk) => {
+      output += chunk;
+      const line = output.split("\n").find((l) => l.startsWith("{"));
+      if (line) {
+        clearTimeout(timer);
+        resolve(JSON.parse(line));
+      }
+    });
+    server.stderr.on("data", (chunk) => { output += chunk; });
+    server.on("exit", (code) => reject(new Error(`pages_server exited with ${code}:\n${output}`)));
+  });
+  server.removeAllListeners("exit");
+  // the first line comes before the server listens: wait until it answers
+  for (let i = 0; i < 100; i += 1) {
+    try {
+      if ((await fetch(urls.verify)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { server, urls };
+}

@@ -42,9 +42,8 @@ from tests import servers  # noqa: E402
 # Settings that switch features on or point at outside services: a test stack gets them only
 # when the test passes them, never from the environment of whoever runs the tests.
 NOT_INHERITED = ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "MESSENGER_APP_SECRET",
-                 "MESSENGER_PAGE_TOKEN", "MESSENGER_VERIFY_TOKEN", "STAFF_TOKEN",
-                 "PROMPTPAY_BILLER_ID", "PAYMENT_CALLBACK_SECRET", "PUBLIC_BASE_URL",
-                 "SECRET_KEY")
+                 "MESSENGER_PAGE_TOKEN", "MESSENGER_VERIFY_TOKEN", "PROMPTPAY_BILLER_ID",
+                 "PAYMENT_CALLBACK_SECRET", "PUBLIC_BASE_URL", "SECRET_KEY")
 
 
 # --- the apology a citizen gets when something inside failed ----------------------------------

@@ -1,10 +1,10 @@
 """Property-based fuzzing of the running app: never a 500, whatever arrives.
 
 One stack of its own (engine, action server, web app) with every feature on: LINE and
-Messenger (against the fake platforms of ``bot.app.channels.testing``), the staff token and
+Messenger (against the fake platforms of ``bot.app.channels.testing``), agency API keys and
 PromptPay payments. It is fuzzed from the OpenAPI description the project keeps
 (``bot/app/web/openapi.yaml``, with schemathesis: every operation, staff ones with and without
-the token) and with hypothesis strategies aimed at what attackers and unlucky users send:
+their agency's key) and with hypothesis strategies aimed at what attackers and unlucky users send:
 chat bodies with lone surrogates, control characters and huge numbers; LINE, Messenger and
 bank-callback bodies signed correctly over fuzzed content; pages with fuzzed paths and queries.
 
@@ -36,13 +36,18 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
 from bot.app.channels.testing import FakeGraph, FakeLine, line_signature, messenger_signature
+from bot.kernel.db import upgrade
 from bot.tools.stack import Stack, free_port
+from tests.keys import add_key
 from tests.system.conftest import ROOT, model_path
 
 DESCRIPTION = ROOT / "bot" / "app" / "web" / "openapi.yaml"
 LINE_SECRET, LINE_TOKEN = "fuzz-line-secret", "fuzz-line-access-token"
 FB_SECRET, FB_TOKEN, FB_VERIFY = "fuzz-fb-secret", "fuzz-fb-page-token", "fuzz-fb-verify"
-STAFF_TOKEN, PAY_SECRET = "fuzz-staff-token", "fuzz-payment-secret"
+PAY_SECRET = "fuzz-payment-secret"
+# agency API keys (stored before the stack starts): DDPM's for every service but forest
+# (the disaster host), DNP's for forest (a forest agency)
+STAFF_KEY, FOREST_KEY = "ak_fuzz-staff-key", "ak_fuzz-forest-key"
 BILLER_ID = "010555500000101"
 DEMO_RIDER = "2998-5002"  # a labelled synthetic demo rider (README)
 
@@ -143,6 +148,10 @@ def fuzz(tmp_path_factory, request):
     """A stack with everything on, the fake platforms, a tally and a real bill to pay."""
     line, graph = FakeLine(LINE_TOKEN).start(), FakeGraph(FB_TOKEN).start()
     var = tmp_path_factory.mktemp("fuzz-var")
+    upgrade(f"sqlite:///{var / 'app.db'}")
+    add_key(f"sqlite:///{var / 'app.db'}", STAFF_KEY, "DDPM",
+            ["police", "motortaxi", "signtax", "disaster"])
+    add_key(f"sqlite:///{var / 'app.db'}", FOREST_KEY, "DNP", ["forest"])
     stack = Stack(model=model_path(), var_dir=var,
                   app_port=free_port(), engine_port=free_port(), action_port=free_port(),
                   log_dir=var / "logs", env={
@@ -151,7 +160,7 @@ def fuzz(tmp_path_factory, request):
                       "LINE_CHANNEL_SECRET": LINE_SECRET, "LINE_CHANNEL_ACCESS_TOKEN": LINE_TOKEN,
                       "LINE_API_BASE": line.url, "MESSENGER_APP_SECRET": FB_SECRET,
                       "MESSENGER_PAGE_TOKEN": FB_TOKEN, "MESSENGER_VERIFY_TOKEN": FB_VERIFY,
-                      "GRAPH_API_BASE": graph.api_base, "STAFF_TOKEN": STAFF_TOKEN,
+                      "GRAPH_API_BASE": graph.api_base,
                       "PAYMENT_CALLBACK_SECRET": PAY_SECRET, "PROMPTPAY_BILLER_ID": BILLER_ID,
                       # each fuzzed request comes from its own address (X-Forwarded-For), so
                       # per-client rate limits do not turn the run into a run of 429s
@@ -366,9 +375,8 @@ def schema_fuzzer(fuzz, strategy, headers: dict, label: str, allowed: frozenset)
 
 def test_every_described_operation_answers_without_a_server_error(fuzz):
     """schemathesis over bot/app/web/openapi.yaml: valid and invalid requests for every
-    operation; staff operations both with the staff token and without it."""
+    operation; staff operations both with their agency's key and without it."""
     schema = schemathesis.openapi.from_path(DESCRIPTION)
-    staff_headers = {"Authorization": f"Bearer {STAFF_TOKEN}"}
     ran = 0
     for result in schema.get_all_operations():
         op = result.ok()
@@ -376,7 +384,8 @@ def test_every_described_operation_answers_without_a_server_error(fuzz):
         documented_503 = frozenset({503}) if "503" in op.definition.raw.get("responses", {}) \
             else frozenset()
         staff = bool(op.definition.raw.get("security"))
-        for headers in ([staff_headers, {}] if staff else [{}]):
+        key = FOREST_KEY if "forest" in op.definition.raw.get("tags", []) else STAFF_KEY
+        for headers in ([{"Authorization": f"Bearer {key}"}, {}] if staff else [{}]):
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
                 strategy = op.as_strategy(generation_mode=mode)
 

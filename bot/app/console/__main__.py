@@ -2,9 +2,12 @@
 
     python -m bot.app.console create-admin USERNAME            # asks for the password twice
     python -m bot.app.console create-user USERNAME ROLE [SERVICE ...]
+    python -m bot.app.console create-key --agency CODE --name "ชื่อหน่วยงาน" --services a,b
+    python -m bot.app.console list-keys | revoke-key NUMBER
 
 The password is read from the terminal (or the CONSOLE_PASSWORD variable, for scripts),
-never from the command line. The database is migrated first.
+never from the command line; the key commands are ``bot.app.console.keys``'s. The database
+is migrated first.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import sys
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.app.console import auth
+from bot.app.console import auth, keys
 from bot.app.console.models import ADMIN, ROLES
 from bot.kernel import db
 from bot.kernel.settings import Settings
@@ -32,6 +35,8 @@ def _password() -> str | None:
 
 
 def main(argv: list[str]) -> int:
+    if argv[:1] and argv[0] in ("create-key", "revoke-key", "list-keys"):
+        return keys.command(argv)
     if len(argv) >= 2 and argv[0] == "create-admin":
         username, role, services = argv[1], ADMIN, []
     elif len(argv) >= 3 and argv[0] == "create-user" and argv[2] in ROLES:

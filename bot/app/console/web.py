@@ -24,7 +24,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.app.console import auth, handoff, queues
+from bot.app.console import auth, handoff, keys, queues
 from bot.app.console.models import (
     ADMIN,
     AGENCY,
@@ -114,6 +114,7 @@ class Console:
         r.add_get("/console/supervisor.csv", self.guard(self.supervisor_csv, BOSS_ROLES))
         r.add_get("/console/supervisor-days.csv", self.guard(self.days_csv, BOSS_ROLES))
         r.add_get("/console/audit", self.guard(self.audit_page, BOSS_ROLES))
+        keys.Pages(self).setup(app)
 
     # --- plumbing -----------------------------------------------------------------------
 

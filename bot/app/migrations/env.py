@@ -8,6 +8,7 @@ from sqlalchemy import engine_from_config, pool
 
 import bot.app.channels.models  # noqa: F401
 import bot.app.models  # noqa: F401  (registers the core tables on Base.metadata)
+import bot.kernel.apikeys  # noqa: F401  (api_keys)
 import bot.kernel.notify  # noqa: F401
 import bot.kernel.short  # noqa: F401  (reply_prefs)
 from bot.kernel.db import Base
