@@ -34,7 +34,7 @@ from bot.app.channels.testing import (
 )
 from bot.app.channels.web import WebChat
 from bot.kernel import notify
-from bot.kernel.answer import Answer, Call, Choice, Image, Link, Target, ask
+from bot.kernel.answer import Answer, Call, Card, Choice, Image, Link, Target, ask
 from bot.kernel.sender import Sender
 from tests.app.test_channels_notifier import setup  # noqa: F401  (the fixture: fake platforms)
 
@@ -179,6 +179,25 @@ async def test_what_was_never_offered_is_only_text(channels):
     await post_messenger(client, "5566", {"postback": {"mid": "m9", "payload": forged}})
     await channels["graph"].arrived(lambda c: "message" in (c.body or {}))
     assert [m["choice"] for _, _, m in engine.asked[1:]] == [False] * 5
+
+
+@pytest.mark.asyncio
+async def test_a_card_button_counts_as_a_press_though_no_numbered_choice_offers_it(channels):
+    """A rider who may not ride: the card's "ร้องเรียน" button is not among the numbered
+    choices, yet pressing it must reach the complaint, and "1" still means the first
+    numbered choice shown before."""
+    client, engine = channels["client"], channels["engine"]
+    await chat(client, "web-user-0009", text="สวัสดี")  # the numbered services menu
+    complain = Choice("ร้องเรียน", Target("motortaxi_complain", {"motortaxi_rider_code": "BKK-0001"}))
+    engine.answer = Answer("ผู้ขับรหัส BKK-0001 ไม่มีสิทธิ์ขับ",
+                           card=Card("ผู้ขับรหัส BKK-0001", status="ไม่มีสิทธิ์ขับ", tone="danger",
+                                     buttons=(complain, Call("1584"))))
+    shown = await chat(client, "web-user-0009", text="BKK-0001")
+    assert shown[0]["card"]["title"] == "ผู้ขับรหัส BKK-0001"
+    await chat(client, "web-user-0009", text=complain.target.message())  # the card's button
+    await chat(client, "web-user-0009", text="1")
+    asked = [(t, m["choice"]) for _, t, m in engine.asked[2:]]
+    assert asked == [(complain.target.message(), True), ("/police_find_station", True)]
 
 
 def test_pick_maps_numbers_and_offered_buttons_and_nothing_else():

@@ -39,6 +39,9 @@ T = TypeVar("T")
 NUMBER = re.compile(r"^\s*([0-9\u0e50-\u0e59]{1,2})\s*[.)]?\s*$")
 
 
+BUTTON = "button"  # a stored choice that only a card's button offers (not numbered)
+
+
 def stored(raw: Any) -> Choice | None:
     """A stored choice: typed (``{"title", "target"}``), or as the old code wrote it
     (``{"title", "payload"}``); ``None`` for anything else.
@@ -56,11 +59,13 @@ def stored(raw: Any) -> Choice | None:
         return None
 
 
-def read_choices(raw: Any) -> tuple[Choice, ...]:
-    """The choices a contact row holds, whichever code wrote them."""
+def read_choices(raw: Any, buttons: bool = False) -> tuple[Choice, ...]:
+    """The numbered choices a contact row holds, whichever code wrote them; with
+    ``buttons``, the card buttons offered beside them instead (``BUTTON`` rows)."""
     if not isinstance(raw, list):
         return ()
-    return tuple(c for c in map(stored, raw) if c is not None)
+    rows = [r for r in raw if isinstance(r, dict) and bool(r.get(BUTTON)) == buttons]
+    return tuple(c for c in map(stored, rows) if c is not None)
 
 
 def pick(offered: Sequence[Choice], text: str, standing: Iterable[Target] = ()) -> str:
@@ -113,17 +118,17 @@ class Contacts:
                     raise
         raise AssertionError("unreachable")
 
-    def _seen(self, sender: Sender) -> tuple[Choice, ...]:
-        def seen(contact: ChannelContact) -> tuple[Choice, ...]:
+    def _seen(self, sender: Sender) -> list[Any]:
+        def seen(contact: ChannelContact) -> list[Any]:
             contact.last_inbound_at = utcnow()
             contact.blocked = False
-            return read_choices(contact.choices)
+            return list(contact.choices or ())
 
         return self._change(sender, seen)
 
     async def seen(self, sender: Sender) -> tuple[Choice, ...]:
         """The user wrote (so is not blocking us): note when; the choices last offered."""
-        return await asyncio.to_thread(self._seen, sender)
+        return read_choices(await asyncio.to_thread(self._seen, sender))
 
     async def resolve(self, sender: Sender, text: str) -> str:
         """Note that the user wrote ``text``; what the engine should get for it (``pick``).
@@ -131,15 +136,23 @@ class Contacts:
         After a menu whose first choice is "ตำรวจ" (``Target("police_find_station")``) both
         "1" and "๑" become the ``Payload`` "/police_find_station"; anything else stays text.
         """
-        return pick(await self.seen(sender), text, menu.targets())
+        rows = await asyncio.to_thread(self._seen, sender)
+        pressable = (c.target for c in read_choices(rows, buttons=True))
+        return pick(read_choices(rows), text, (*menu.targets(), *pressable))
 
-    def _offer(self, sender: Sender, choices: Iterable[Choice]) -> None:
-        rows = [c.to_dict() for c in choices]
-        self._change(sender, lambda contact: setattr(contact, "choices", rows))
+    def _offer(self, sender: Sender, choices: tuple[Choice, ...],
+               buttons: tuple[Choice, ...]) -> None:
+        def change(contact: ChannelContact) -> None:
+            # only card buttons this time: the numbered choices shown before still count
+            numbered = [c.to_dict() for c in choices or read_choices(contact.choices)]
+            contact.choices = numbered + [{**c.to_dict(), BUTTON: True} for c in buttons]
+        self._change(sender, change)
 
-    async def offer(self, sender: Sender, choices: Iterable[Choice]) -> None:
-        """Remember the choices just shown: a later number or button picks from them."""
-        await asyncio.to_thread(self._offer, sender, tuple(choices))
+    async def offer(self, sender: Sender, choices: Iterable[Choice],
+                    buttons: Iterable[Choice] = ()) -> None:
+        """Remember the choices just shown: a later number or button picks from them; the
+        choice buttons of cards (``buttons``) are taken when pressed, never by number."""
+        await asyncio.to_thread(self._offer, sender, tuple(choices), tuple(buttons))
 
     def _set_blocked(self, sender: Sender, blocked: bool) -> None:
         self._change(sender, lambda contact: setattr(contact, "blocked", blocked))

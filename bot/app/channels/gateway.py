@@ -258,8 +258,9 @@ class Gateway(abc.ABC):
         noted = [render.complete(n.as_answer()) for n in notes]
         answers = render.normalize(replies)
         choices = render.offered_choices(noted + answers)
-        if choices:
-            await self.parts.contacts.offer(sender, choices)
+        buttons = render.card_choices(noted + answers)
+        if choices or buttons:
+            await self.parts.contacts.offer(sender, choices, buttons)
         prefs = self.parts.prefs
         if prefs is not None and await prefs.is_short(sender):
             return Outgoing(noted + await prefs.shorten(sender, answers),

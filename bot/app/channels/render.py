@@ -137,6 +137,12 @@ def offered_choices(answers: Sequence[Answer]) -> tuple[Choice, ...]:
     return ()
 
 
+def card_choices(answers: Sequence[Answer]) -> tuple[Choice, ...]:
+    """The choice buttons on the cards of ``answers``: pressed, they count as a press even
+    when no numbered choice offered the same (``Contacts.offer``)."""
+    return tuple(b for a in answers if a.card for b in a.card.buttons if isinstance(b, Choice))
+
+
 # A phone-sized bubble in UTF-16 code units: about bot.kernel.text.BUBBLE_MAX visible Thai
 # characters together with the vowel and tone marks above and below them.
 PHONE_UNITS = 450
