@@ -120,7 +120,9 @@ test-browser: setup train $(BROWSER_TESTS)/node_modules/.installed ## Web chat i
 
 test: setup lint validate test-engine test-stories test-app test-browser ## Everything CI runs
 
-bench: setup train ## Benchmarks (figures printed; see bench/README.md)
+# bench/per_message.py profiles the engine when py-spy is found (not a project requirement).
+PY_SPY ?= $(shell command -v py-spy 2>/dev/null)
+bench: setup train ## Benchmarks (figures printed; see bench/README.md; PY_SPY=path profiles the engine)
 	@$(ENGINE_PY) bench/nlu_pipelines.py
 	@$(APP_PY) bench/police_lookup.py
 	@$(APP_PY) bench/motortaxi_verify.py
@@ -128,6 +130,8 @@ bench: setup train ## Benchmarks (figures printed; see bench/README.md)
 	@$(APP_PY) bench/disaster_search.py
 	@$(APP_PY) bench/chat_roundtrip.py
 	@$(APP_PY) bench/forest_ingest.py
+	@$(APP_PY) bench/scale.py
+	@$(APP_PY) bench/per_message.py $(if $(PY_SPY),--py-spy $(PY_SPY))
 
 clean: ## Remove build output and local state (models, var/, venvs)
 	rm -rf models var .rasa results $(ENGINE) $(APP) $(BROWSER_TESTS)/node_modules

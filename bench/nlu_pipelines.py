@@ -34,21 +34,16 @@ sys.path.insert(0, str(ROOT))
 from bot.tools.build import build, heldout_files  # noqa: E402
 from bot.tools.stack import ENGINE_ENV, ENGINE_PYTHON, Stack, free_port  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "bench"))
+from scale import drive, pct  # noqa: E402  (SCRIPT: the conversations both benches send)
+
 CONFIGS = [ROOT / "config.yml", ROOT / "bench" / "configs" / "diet_ted.yml"]
-# A realistic mix: menu, services, small talk, off-topic; every one runs custom actions or rules.
-SCRIPT = ["สวัสดีครับ", "มีบริการอะไรบ้าง", "ภาษีป้ายคิดยังไง", "ขอบคุณค่ะ", "วันนี้ฝนตกไหม",
-          "แจ้งความที่ไหนคะ", "วินมอไซค์คิดเงินแพง", "บายครับ"]
 CONCURRENCY = (10, 50)
 NOT_A_SERVICE = {"out_of_scope", "nlu_fallback", "english"}
 FALLBACK = "nlu_fallback"
 ENGLISH = "english"  # a message with no Thai gets the English notice (bot.engine.nlu.emergency)
 THAI_LETTER = re.compile("[\u0e01-\u0e4e]")
 THRESHOLDS = [round(0.05 * i, 2) for i in range(1, 19)]
-
-
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
 def load_seconds(model: str) -> float:
@@ -197,36 +192,6 @@ def print_quality(row: dict) -> None:
         print(f"  {p['expected']:<24} → {p['final']:<24} {p['conf']:.2f}  {p['text']}")
 
 
-async def drive(port: int, token: str, conversations: int, messages: int) -> dict:
-    import aiohttp
-
-    url = f"http://127.0.0.1:{port}/webhooks/rest/webhook"
-    headers = {"Authorization": f"Bearer {token}"}
-    latencies: list[float] = []
-    errors = 0
-
-    async def conversation(session, n: int) -> None:
-        nonlocal errors
-        sender = f"bench-{conversations}-{n}-{time.time_ns()}"
-        for i in range(messages):
-            body = {"sender": sender, "message": SCRIPT[i % len(SCRIPT)]}
-            t = time.perf_counter()
-            async with session.post(url, json=body, headers=headers) as resp:
-                await resp.read()
-                if resp.status != 200:
-                    errors += 1
-            latencies.append((time.perf_counter() - t) * 1000)
-
-    timeout = aiohttp.ClientTimeout(total=120)
-    async with aiohttp.ClientSession(timeout=timeout) as session:
-        started = time.perf_counter()
-        await asyncio.gather(*(conversation(session, n) for n in range(conversations)))
-        wall = time.perf_counter() - started
-    return {"messages": len(latencies), "errors": errors, "msg_per_s": len(latencies) / wall,
-            "ms_p50": statistics.median(latencies), "ms_p95": pct(latencies, 95),
-            "ms_p99": pct(latencies, 99)}
-
-
 def measure(config: Path, retrain: bool, messages: int, tmp: Path) -> dict:
     info = build(config, force=retrain)
     row = {"config": config.name,
@@ -238,11 +203,16 @@ def measure(config: Path, retrain: bool, messages: int, tmp: Path) -> dict:
     t = time.perf_counter()
     stack.start(web=False)
     row["server_ready_s"] = time.perf_counter() - t
+    url = f"http://127.0.0.1:{stack.engine_port}/webhooks/rest/webhook"
+    headers = {"Authorization": f"Bearer {stack.env['ENGINE_TOKEN']}"}
+
+    def body(sender: str, text: str) -> dict:
+        return {"sender": sender, "message": text}
+
     try:
-        asyncio.run(drive(stack.engine_port, stack.env["ENGINE_TOKEN"], 2, 4))  # warm up
+        asyncio.run(drive(url, body, 2, 4, headers))  # warm up
         for c in CONCURRENCY:
-            row[f"rest_{c}"] = asyncio.run(drive(stack.engine_port, stack.env["ENGINE_TOKEN"], c,
-                                                 messages))
+            row[f"rest_{c}"] = asyncio.run(drive(url, body, c, messages, headers))
     finally:
         stack.stop()
     return row
