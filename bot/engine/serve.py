@@ -128,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     # and library deprecation warnings filtered from the start.
     privacy.install(level)
     import sanic.app  # noqa: F401  (on import, Sanic asks to see every DeprecationWarning once)
+    import skops.io  # noqa: F401  (loads the classifier; walks every loaded module on import:
+    # before Rasa and TensorFlow are, it takes seconds, not half the start; bench/README.md)
 
     privacy.quiet_warnings(level)  # … which the libraries imported next would flood
     import rasa.api
