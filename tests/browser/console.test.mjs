@@ -129,3 +129,33 @@ test("every other console page passes axe-core (an admin sees them all)", async 
   }
   assert.match(await admin.textContent("main"), /case_status|case_publish/);
 });
+
+test("console pages pass axe-core in dark forced colours at 200% zoom, without sideways scrolling", async () => {
+  const context = await browser.newContext({ locale: "th-TH", colorScheme: "dark",
+    forcedColors: "active", viewport: { width: 640, height: 480 }, deviceScaleFactor: 2 });
+  const page = await context.newPage();
+  const check = async (name) => {
+    await page.evaluate(() => { document.documentElement.style.zoom = "2"; });
+    assert.deepEqual(await axeViolations(page), [], name);
+    const wide = await page.evaluate(() => {
+      const room = document.documentElement.clientWidth;
+      return document.documentElement.scrollWidth <= room + 1 ? [] : [...document.querySelectorAll(
+        "body *")].filter((el) => el.getBoundingClientRect().right > room + 1
+        && !el.closest(".table-scroll")).map((el) => el.tagName + (el.id ? `#${el.id}` : "")
+        + (el.className ? `.${el.className}` : "")).slice(0, 8);
+    });
+    assert.deepEqual(wide, [], `${name} needs no sideways scrolling at 200%`);
+    await page.evaluate(() => { document.documentElement.style.zoom = "1"; });
+  };
+  await page.goto(`${baseUrl}/console/login`);
+  await check("/console/login");
+  await page.fill("#username", "chief");
+  await page.fill("#password", PASSWORD);
+  await Promise.all([page.waitForNavigation(), page.press("#password", "Enter")]);
+  for (const path of ["/console/", "/console/cases", "/console/supervisor", "/console/audit",
+    "/console/keys"]) {
+    await page.goto(`${baseUrl}${path}`);
+    await check(path);
+  }
+  await context.close();
+});
