@@ -19,8 +19,11 @@ import hashlib
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from aiohttp import web
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +123,19 @@ class SharedRateLimit:
             log.info("shared rate limit back in Redis")
             self._failing = False
         return round(wait, 1) if wait > 0 else None
+
+
+# The web app's maker of named limits (``bot.app.shared.rate_limit``: shared in Redis in the
+# production profile); a skill's web module asks ``limit_for`` rather than making its own.
+LIMITS = web.AppKey("rate_limits", Callable[[str, float, int], Any])
+
+
+def limit_for(app: web.Application, name: str, per_minute: float,
+              burst: int) -> RateLimit | SharedRateLimit:
+    """The limit ``name`` of this web app: one budget per client across the deployment's web
+    apps when they share Redis, this process's own buckets otherwise."""
+    make = app.get(LIMITS)
+    return make(name, per_minute, burst) if make is not None else RateLimit(per_minute, burst)
 
 
 def client_key(remote: str | None, forwarded_for: str | None, trust_proxy: bool) -> str:

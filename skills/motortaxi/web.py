@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.kernel import apikeys
 from bot.kernel.db import session_factory
 from bot.kernel.httpbody import BodyTooLarge, read_whole
-from bot.kernel.ratelimit import RateLimit, client_key
+from bot.kernel.ratelimit import RateLimit, SharedRateLimit, client_key, limit_for
 
 from . import demo, service, vest
 from .models import CASE_STATUSES, Rider
@@ -118,14 +118,15 @@ def rider_page(view: dict[str, Any], chat_url: str = "/") -> str:
     return "".join(parts)
 
 
-def setup(app: web.Application, settings, verify_limit: RateLimit | None = None) -> None:
+def setup(app: web.Application, settings,
+          verify_limit: RateLimit | SharedRateLimit | None = None) -> None:
     """Add the skill's routes to the app; with demo data on, seed demo riders into an empty registry.
 
     ``verify_limit`` replaces the public verify API's per-client limit (tests pass their own).
     """
     factory = session_factory(settings.database_url)
     out_dir = settings.var_dir / "motortaxi"
-    limit = verify_limit or RateLimit(VERIFY_PER_MINUTE, VERIFY_BURST)
+    limit = verify_limit or limit_for(app, "motortaxi-verify", VERIFY_PER_MINUTE, VERIFY_BURST)
 
     gate = apikeys.Gate(settings.database_url, "motortaxi")
 
@@ -206,7 +207,7 @@ def setup(app: web.Application, settings, verify_limit: RateLimit | None = None)
     async def verify_api(request: web.Request) -> web.Response:
         who = client_key(request.remote, request.headers.get("X-Forwarded-For"),
                          settings.trust_proxy)
-        wait = limit.retry_after(who)
+        wait = await limit.check(who)
         if wait is not None:
             seconds = max(1, math.ceil(wait))
             response = _error(429, "rate_limited", seconds=seconds)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import re
@@ -307,6 +308,50 @@ async def test_public_verify_api_is_rate_limited_per_client(settings):
         await srv.close()
     # the app's default: 30 a minute, a burst of 10
     assert (mt_web.VERIFY_PER_MINUTE, mt_web.VERIFY_BURST) == (30, 10)
+
+
+@pytest.mark.asyncio
+async def test_two_web_apps_share_one_verify_budget_per_client_in_redis(settings):
+    """In the production profile (Redis shared), a client who spent the burst on one web app
+    is over the limit on the other too; nothing is counted per process."""
+    import functools
+    import secrets
+
+    from bot.app import shared
+    from bot.kernel import ratelimit
+    from tests import servers
+
+    try:
+        redis_at = servers.redis_server()
+        host, port = redis_at.__enter__()
+    except servers.Unavailable as why:
+        pytest.skip(f"a Redis server is needed: {why}")
+    prefix = "t" + secrets.token_hex(4)
+    commons, sites = [], []
+    try:
+        for _ in range(2):
+            common = shared.connect(dataclasses.replace(
+                settings, redis_url=f"redis://{host}:{port}/0", redis_prefix=prefix))
+            commons.append(common)
+            app = web.Application(middlewares=[errors_and_headers])
+            app[ratelimit.LIMITS] = functools.partial(shared.rate_limit, common)
+            mt_web.setup(app, settings)
+            sites.append(TestServer(app, host="127.0.0.1"))
+            await sites[-1].start_server()
+        code = codes.format_code(_rider(settings).code)
+        for turn in range(mt_web.VERIFY_BURST):
+            assert (await _verify(sites[turn % 2], code))[0] == 200
+        for site in sites:  # the burst is spent on both
+            status, headers, _ = await _verify(site, code)
+            assert status == 429 and int(headers["Retry-After"]) >= 1
+    finally:
+        for site in sites:
+            await site.close()
+        for common in commons:
+            if keys := [k async for k in common.client.scan_iter(f"{prefix}:*")]:
+                await common.client.delete(*keys)
+            await common.close()
+        redis_at.__exit__(None, None, None)
 
 
 def test_another_citizens_case_number_finds_nothing(settings):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import importlib
 import logging
 from pathlib import Path
@@ -26,7 +27,7 @@ from bot.app.channels.texts import TEXTS
 from bot.app.console import web as console
 from bot.app.engine_client import EngineClient
 from bot.app.retention import Housekeeping
-from bot.kernel import db, lease, registry
+from bot.kernel import db, lease, ratelimit, registry
 from bot.kernel.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -100,7 +101,9 @@ def create_app(settings: Settings) -> web.Application:
             parts.engine.client = None
 
     app.cleanup_ctx.append(engine_client)
-    setup_channels(app, settings, parts, shared.connect(settings))
+    common = shared.connect(settings)
+    app[ratelimit.LIMITS] = functools.partial(shared.rate_limit, common)
+    setup_channels(app, settings, parts, common)
     app.router.add_get("/", index)
     app.router.add_get("/healthz", health)
     app.router.add_static("/static", STATIC)
