@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { REPLY_TIMEOUT, ROOT, axeViolations, botMessages, launchChromium, say, startPages,
+import { PYTHON, REPLY_TIMEOUT, ROOT, axeViolations, botMessages, launchChromium, say, startPages,
   startProduct, tabTo } from "./product.mjs";
 
 let product, browser, baseUrl;
