@@ -48,7 +48,12 @@ SUMMARY_LINES = 6
 
 def withdraws(said: str) -> bool:
     """Whether the citizen's message is just "stop waiting for a person" (``console.yml``)."""
-    return bare(said) in {bare(p) for p in config()["withdraw"]}
+    return bare(said) in _withdraw_phrases()
+
+
+@lru_cache(maxsize=1)
+def _withdraw_phrases() -> frozenset[str]:
+    return frozenset(bare(p) for p in config()["withdraw"])
 
 
 @lru_cache(maxsize=1)
